@@ -1,0 +1,328 @@
+package rpm
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"unicode/utf8"
+)
+
+// ErrNotRPM is returned (wrapped in a *FormatError) when the file does not
+// start with the RPM lead.
+var ErrNotRPM = errors.New("not an RPM file (bad lead magic)")
+
+// FormatError says which file is malformed and what is wrong with it.
+type FormatError struct {
+	File string // the file's name as given by the caller
+	What string // what is wrong
+	Err  error  // the underlying error, if any
+}
+
+func (e *FormatError) Error() string {
+	name := e.File
+	if name == "" {
+		name = "input"
+	}
+	return name + ": " + e.What
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+const (
+	leadSize      = 96
+	headerIntro   = 16
+	sigTypeHeader = 5
+)
+
+var (
+	leadMagic   = []byte{0xed, 0xab, 0xee, 0xdb}
+	headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01}
+)
+
+// Signature header tags (rpmSigTag).
+const (
+	sigTagSize          = 1000
+	sigTagPGP           = 1002
+	sigTagMD5           = 1004
+	sigTagGPG           = 1005
+	sigTagPayloadSize   = 1007
+	sigTagDSAHeader     = 267
+	sigTagRSAHeader     = 268
+	sigTagSHA1Header    = 269
+	sigTagLongSize      = 270
+	sigTagLongArchive   = 271
+	sigTagSHA256Header  = 273
+	sigTagOpenPGPHeader = 278
+)
+
+// ReadFile reads the RPM at path: headers, signature, file size and SHA-256.
+func ReadFile(path string) (*Package, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading rpm: %w", err)
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+
+// Read reads a whole RPM from r, hashing every byte. name is used in errors.
+// A file shorter than its signature header says is reported as truncated.
+func Read(r io.Reader, name string) (*Package, error) {
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(r, h)}
+	p, sigSize, err := readHeaders(cr, name)
+	if err != nil {
+		return nil, err
+	}
+	bp := copyBufs.Get().(*[]byte)
+	// The payload goes straight from r into the hash; the headers were
+	// hashed on their way through the TeeReader.
+	n, err := io.CopyBuffer(hashWriter{h}, r, *bp)
+	copyBufs.Put(bp)
+	cr.n += n
+	if err != nil {
+		return nil, &FormatError{File: name, What: "reading payload: " + err.Error(), Err: err}
+	}
+	p.FileSize = cr.n
+	if sigSize > 0 && p.HeaderStart+sigSize != cr.n {
+		if p.HeaderStart+sigSize > cr.n {
+			return nil, &FormatError{File: name, What: fmt.Sprintf("truncated: the signature header says header and payload take %d bytes, the file has %d", sigSize, cr.n-p.HeaderStart)}
+		}
+		return nil, &FormatError{File: name, What: fmt.Sprintf("%d bytes of trailing data after the payload", cr.n-p.HeaderStart-sigSize)}
+	}
+	p.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return p, nil
+}
+
+// hashWriter hides io.ReaderFrom-less hashes behind a plain Writer so that
+// io.CopyBuffer uses the pooled buffer.
+type hashWriter struct{ h hash.Hash }
+
+func (w hashWriter) Write(b []byte) (int, error) { return w.h.Write(b) }
+
+// ReadHeader parses the lead, the signature header and the main header and
+// stops before the payload. FileSize and SHA256 stay empty.
+func ReadHeader(r io.Reader, name string) (*Package, error) {
+	p, _, err := readHeaders(&countingReader{r: r}, name)
+	return p, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// readN reads exactly n bytes. Large amounts are read in steps so that a
+// header claiming a huge size in a short file fails before allocating it.
+func readN(r io.Reader, n int) ([]byte, error) {
+	if n <= 1<<20 {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	var buf bytes.Buffer
+	m, err := io.CopyN(&buf, r, int64(n))
+	if err != nil {
+		if m < int64(n) && (err == io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func truncErr(name, where string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &FormatError{File: name, What: "truncated in the " + where, Err: io.ErrUnexpectedEOF}
+	}
+	return &FormatError{File: name, What: "reading the " + where + ": " + err.Error(), Err: err}
+}
+
+// readBlob reads a header structure (intro, index, data) and returns the
+// raw bytes for digest checks.
+func readBlob(r io.Reader, name, what string, maxIndex, maxData uint32) (index, data []byte, err error) {
+	intro := make([]byte, headerIntro)
+	if _, err := io.ReadFull(r, intro); err != nil {
+		return nil, nil, truncErr(name, what, err)
+	}
+	if !bytes.Equal(intro[:4], headerMagic) {
+		return nil, nil, &FormatError{File: name, What: what + ": bad header magic"}
+	}
+	nindex := binary.BigEndian.Uint32(intro[8:])
+	hsize := binary.BigEndian.Uint32(intro[12:])
+	if nindex == 0 || nindex > maxIndex {
+		return nil, nil, &FormatError{File: name, What: fmt.Sprintf("%s: index count %d out of range (1..%d)", what, nindex, maxIndex)}
+	}
+	if hsize > maxData {
+		return nil, nil, &FormatError{File: name, What: fmt.Sprintf("%s: data size %d exceeds the limit of %d bytes", what, hsize, maxData)}
+	}
+	index, err = readN(r, int(nindex)*16)
+	if err != nil {
+		return nil, nil, truncErr(name, what+" index", err)
+	}
+	data, err = readN(r, int(hsize))
+	if err != nil {
+		return nil, nil, truncErr(name, what+" data", err)
+	}
+	return index, data, nil
+}
+
+func readHeaders(r *countingReader, name string) (*Package, int64, error) {
+	lead := make([]byte, leadSize)
+	if _, err := io.ReadFull(r, lead); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, 0, &FormatError{File: name, What: "not an RPM file (shorter than the 96-byte lead)", Err: ErrNotRPM}
+		}
+		return nil, 0, truncErr(name, "lead", err)
+	}
+	if !bytes.Equal(lead[:4], leadMagic) {
+		return nil, 0, &FormatError{File: name, What: "not an RPM file (bad lead magic)", Err: ErrNotRPM}
+	}
+	if lead[4] < 3 {
+		return nil, 0, &FormatError{File: name, What: fmt.Sprintf("RPM format version %d is not supported", lead[4])}
+	}
+	if st := binary.BigEndian.Uint16(lead[78:]); st != sigTypeHeader {
+		return nil, 0, &FormatError{File: name, What: fmt.Sprintf("unsupported signature type %d in the lead", st)}
+	}
+
+	sigIndex, sigData, err := readBlob(r, name, "signature header", maxSigIndex, maxSigData)
+	if err != nil {
+		return nil, 0, err
+	}
+	sig, err := parseHeader("signature header", sigIndex, sigData)
+	if err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	// The signature header is padded to a multiple of 8 bytes.
+	if pad := (8 - len(sigData)%8) % 8; pad > 0 {
+		if _, err := io.ReadFull(r, make([]byte, pad)); err != nil {
+			return nil, 0, truncErr(name, "signature header padding", err)
+		}
+	}
+	start := r.n
+	hIndex, hData, err := readBlob(r, name, "header", maxHeaderIndex, maxHeaderData)
+	if err != nil {
+		return nil, 0, err
+	}
+	end := r.n
+	hdr, err := parseHeader("header", hIndex, hData)
+	if err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	if err := checkHeaderDigest(sig, hIndex, hData); err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	p, err := packageFromHeader(hdr)
+	if err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	p.HeaderStart, p.HeaderEnd = start, end
+	if err := fillFromSignature(p, sig); err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	size, _, err := sig.getInt(sigTagLongSize)
+	if err == nil && size == 0 {
+		size, _, err = sig.getInt(sigTagSize)
+	}
+	if err != nil {
+		return nil, 0, &FormatError{File: name, What: err.Error()}
+	}
+	return p, size, nil
+}
+
+// checkHeaderDigest compares the header's SHA-256 (or SHA-1) digest in the
+// signature header with the header bytes: a cheap check that catches a
+// corrupted or tampered header without reading the payload twice.
+func checkHeaderDigest(sig *header, index, data []byte) error {
+	want, err := sig.getString(sigTagSHA256Header)
+	if err != nil {
+		return err
+	}
+	var h hash.Hash
+	if want != "" {
+		h = sha256.New()
+	} else {
+		if want, err = sig.getString(sigTagSHA1Header); err != nil {
+			return err
+		}
+		if want == "" {
+			return nil
+		}
+		h = sha1.New()
+	}
+	var intro [headerIntro]byte
+	copy(intro[:], headerMagic)
+	binary.BigEndian.PutUint32(intro[8:], uint32(len(index)/16))
+	binary.BigEndian.PutUint32(intro[12:], uint32(len(data)))
+	h.Write(intro[:])
+	h.Write(index)
+	h.Write(data)
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("header digest mismatch: the header was altered or is corrupt (signature header says %s, header hashes to %s)", want, got)
+	}
+	return nil
+}
+
+func fillFromSignature(p *Package, sig *header) error {
+	if p.ArchiveSize == 0 {
+		v, ok, err := sig.getInt(sigTagLongArchive)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if v, _, err = sig.getInt(sigTagPayloadSize); err != nil {
+				return err
+			}
+		}
+		p.ArchiveSize = v
+	}
+	// rpm prefers the header-only signatures; the header+payload ones are
+	// what old packages (el5) carry.
+	for _, t := range []struct {
+		tag  uint32
+		name string
+	}{{sigTagRSAHeader, "RSAHEADER"}, {sigTagDSAHeader, "DSAHEADER"}, {sigTagPGP, "PGP"}, {sigTagGPG, "GPG"}} {
+		b, err := sig.getBin(t.tag)
+		if err != nil {
+			return err
+		}
+		if len(b) == 0 {
+			continue
+		}
+		s, err := parsePGPSignature(b)
+		if err != nil {
+			return fmt.Errorf("signature header: %s: %w", t.name, err)
+		}
+		s.Tag = t.name
+		p.Signature = s
+		break
+	}
+	return nil
+}
+
+// checkIdent rejects identifiers that are not valid UTF-8 or are empty.
+func checkIdent(field, s string, required bool) error {
+	if required && s == "" {
+		return fmt.Errorf("header: %s is missing", field)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("header: %s %q is not valid UTF-8", field, s)
+	}
+	return nil
+}
