@@ -53,7 +53,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: 2, err: err}
 	})
-	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newDevCmd())
+	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newServeCmd(), newDevCmd())
 	return root
 }
 

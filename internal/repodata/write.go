@@ -113,6 +113,10 @@ type WriteOptions struct {
 	// Extra files (updateinfo, comps ...) to list in repomd.xml; they must
 	// already be in the repodata folder.
 	Extra []DataFile
+	// KeepFor keeps metadata files that no current or previous repomd.xml
+	// names for this long, for clients that are slow to fetch them while
+	// publications follow each other quickly.
+	KeepFor time.Duration
 }
 
 // WriteResult is what Write did.
@@ -369,7 +373,7 @@ func Write(ctx context.Context, dir string, entries []Entry, prev ChunkSet, opt 
 	if err := writeFileAtomic(filepath.Join(rd, "repomd.xml"), renderRepomd(ts, files)); err != nil {
 		return nil, err
 	}
-	removeOldGenerations(rd, files, previous)
+	removeOldGenerations(rd, files, previous, now().Add(-opt.KeepFor))
 	res.WriteTime = time.Since(t0)
 	return res, nil
 }
@@ -476,8 +480,8 @@ func referencedFiles(repomd string) map[string]bool {
 var generatedRe = regexp.MustCompile(`^[0-9a-f]{64}-(primary|filelists|other)\.xml\.(gz|zst)$`)
 
 // removeOldGenerations deletes metadata files this writer made that neither
-// the new nor the previous repomd.xml names.
-func removeOldGenerations(rd string, files []DataFile, previous map[string]bool) {
+// the new nor the previous repomd.xml names and that are older than before.
+func removeOldGenerations(rd string, files []DataFile, previous map[string]bool, before time.Time) {
 	keep := map[string]bool{}
 	for k := range previous {
 		keep[k] = true
@@ -490,8 +494,12 @@ func removeOldGenerations(rd string, files []DataFile, previous map[string]bool)
 		return
 	}
 	for _, de := range des {
-		if generatedRe.MatchString(de.Name()) && !keep[de.Name()] {
-			os.Remove(filepath.Join(rd, de.Name()))
+		if !generatedRe.MatchString(de.Name()) || keep[de.Name()] {
+			continue
 		}
+		if info, err := de.Info(); err == nil && info.ModTime().After(before) {
+			continue
+		}
+		os.Remove(filepath.Join(rd, de.Name()))
 	}
 }

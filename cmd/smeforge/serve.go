@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/smeserver/smeforge/internal/auth"
+	"github.com/smeserver/smeforge/internal/blob"
+	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/publish"
+	"github.com/smeserver/smeforge/internal/store/sqlstore"
+	"github.com/smeserver/smeforge/internal/web"
+	"github.com/spf13/cobra"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		dataDir   string
+		addr      string
+		publicURL string
+		maxUpload int64
+	)
+	c := &cobra.Command{
+		Use:   "serve [--data DIR] [--addr HOST:PORT]",
+		Short: "Run the forge: web UI, JSON API and yum/dnf repositories",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&dataDir, "data", "./smeforge-data", "data folder (database, blobs, repositories)")
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&publicURL, "public-url", "", "address clients use to reach the forge (default: taken from each request)")
+	f.Int64Var(&maxUpload, "max-upload", catalog.DefaultMaxUpload, "largest accepted upload in bytes")
+	return c
+}
+
+// forge is everything a running server is made of.
+type forge struct {
+	store *sqlstore.Store
+	blobs *blob.Dir
+	cat   *catalog.Service
+	pub   *publish.Publisher
+	keys  *auth.Keys
+}
+
+func openForge(ctx context.Context, dataDir string, log *slog.Logger) (*forge, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating data folder: %w", err)
+	}
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(dataDir, "smeforge.db"))
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.NewDir(filepath.Join(dataDir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	keys, err := auth.LoadOrCreateKeys(filepath.Join(dataDir, "secret"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &forge{
+		store: st, blobs: blobs, keys: keys,
+		cat: &catalog.Service{Store: st, Blobs: blobs, Log: log},
+		pub: publish.New(st, filepath.Join(dataDir, "repos"), log, nil),
+	}, nil
+}
+
+// ensureAdmin creates the admin account on first start and writes its
+// first API token to DIR/admin-token (mode 0600).
+func ensureAdmin(ctx context.Context, f *forge, dataDir string) (string, error) {
+	created, err := f.store.EnsureAccount(ctx, "admin", true, time.Now())
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dataDir, "admin-token")
+	if !created {
+		return path, nil
+	}
+	plain, hash, err := auth.NewToken()
+	if err != nil {
+		return "", err
+	}
+	if err := f.store.AddToken(ctx, "admin", hash, "first token, made at first start", time.Now()); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(plain+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return path, nil
+}
+
+func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64) error {
+	log := logger()
+	f, err := openForge(ctx, dataDir, log)
+	if err != nil {
+		return err
+	}
+	defer f.store.Close()
+	f.cat.MaxUpload = maxUpload
+	tokenPath, err := ensureAdmin(ctx, f, dataDir)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Catalog: f.cat, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	url := "http://" + ln.Addr().String()
+	log.Info("smeforge is running", "url", url, "data", dataDir, "admin_token_file", tokenPath)
+	fmt.Fprintf(os.Stderr, "smeforge: serving %s (data in %s; admin API token in %s)\n", url, dataDir, tokenPath)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,212 @@
+// Package catalog owns what the forge knows of its packages: artifacts
+// (RPM and SRPM files, parsed once at ingest), builds (an SRPM and the
+// binaries made from it), releases, channels and their immutable versions,
+// and publications. It defines the Store interface its backends (SQLite
+// now, PostgreSQL later) implement, and the rules that sit above storage.
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors, checked with errors.Is; the web layer maps them to
+// HTTP status codes in one place.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid")
+	ErrBusy     = errors.New("busy")
+)
+
+// Artifact is one stored RPM or SRPM file.
+type Artifact struct {
+	SHA256        string    `json:"sha256"`
+	Filename      string    `json:"filename"`
+	Name          string    `json:"name"`
+	Epoch         int64     `json:"epoch"`
+	Version       string    `json:"version"`
+	Release       string    `json:"release"`
+	Arch          string    `json:"arch"` // "src" for an SRPM
+	Source        bool      `json:"source"`
+	Summary       string    `json:"summary"`
+	Description   string    `json:"description,omitempty"`
+	License       string    `json:"license"`
+	URL           string    `json:"url,omitempty"`
+	Vendor        string    `json:"vendor,omitempty"`
+	Packager      string    `json:"packager,omitempty"`
+	Group         string    `json:"group,omitempty"`
+	BuildHost     string    `json:"build_host,omitempty"`
+	BuildTime     int64     `json:"build_time"`
+	SourceRPM     string    `json:"source_rpm,omitempty"`
+	Size          int64     `json:"size"`
+	InstalledSize int64     `json:"installed_size"`
+	SigKeyID      string    `json:"signature_key_id,omitempty"`
+	SigAlgorithm  string    `json:"signature_algorithm,omitempty"`
+	BuildID       string    `json:"build"`
+	UploadedAt    time.Time `json:"uploaded_at"`
+	UploadedBy    string    `json:"uploaded_by,omitempty"`
+	// FragDigest identifies the repodata fragments kept for the artifact.
+	FragDigest string `json:"-"`
+}
+
+// EVR returns [epoch:]version-release.
+func (a *Artifact) EVR() string {
+	s := a.Version + "-" + a.Release
+	if a.Epoch > 0 {
+		s = itoa(a.Epoch) + ":" + s
+	}
+	return s
+}
+
+// NEVRA returns name-[epoch:]version-release.arch.
+func (a *Artifact) NEVRA() string { return a.Name + "-" + a.EVR() + "." + a.Arch }
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// Details are the parts of a header shown on a package page: dependencies,
+// files and changelog. They are kept as one document per artifact.
+type Details struct {
+	Requires    []string    `json:"requires,omitempty"`
+	Provides    []string    `json:"provides,omitempty"`
+	Conflicts   []string    `json:"conflicts,omitempty"`
+	Obsoletes   []string    `json:"obsoletes,omitempty"`
+	Recommends  []string    `json:"recommends,omitempty"`
+	Suggests    []string    `json:"suggests,omitempty"`
+	Supplements []string    `json:"supplements,omitempty"`
+	Enhances    []string    `json:"enhances,omitempty"`
+	Files       []string    `json:"files,omitempty"`
+	Changelog   []Changelog `json:"changelog,omitempty"`
+}
+
+// Changelog is one changelog entry.
+type Changelog struct {
+	Time   int64  `json:"time"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+}
+
+// Fragments are an artifact's repodata entries (primary, filelists,
+// other), computed once at ingest.
+type Fragments struct {
+	Primary, Filelists, Other []byte
+	Digest                    string
+}
+
+// Build is an SRPM and the binaries built from it: the unit that moves
+// between channels. Its ID is the source package's name-version-release.
+type Build struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Version   string     `json:"version"`
+	Release   string     `json:"release"`
+	HasSource bool       `json:"has_source"`
+	CreatedAt time.Time  `json:"created_at"`
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+}
+
+// Release is a version of the distribution on a base OS.
+type Release struct {
+	Name      string    `json:"name"`
+	BaseOS    string    `json:"base_os"`
+	Arches    []string  `json:"arches"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Channel is a repository of a release (os, updates, addons ...).
+type Channel struct {
+	Release          string    `json:"release"`
+	Name             string    `json:"name"`
+	Description      string    `json:"description,omitempty"`
+	Arches           []string  `json:"arches"`
+	Enabled          bool      `json:"enabled"`
+	Version          int64     `json:"version"`           // current (latest) version
+	PublishedVersion int64     `json:"published_version"` // what is served; 0 if never
+	PublishedAt      time.Time `json:"published_at,omitzero"`
+	CreatedAt        time.Time `json:"created_at"`
+	Builds           int       `json:"builds"`
+}
+
+// ID is "release/channel".
+func (c *Channel) ID() string { return c.Release + "/" + c.Name }
+
+// ChannelVersion is one immutable state of a channel.
+type ChannelVersion struct {
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	Change    string    `json:"change"`
+	Builds    []string  `json:"builds,omitempty"`
+}
+
+// RepoEntry is what publishing needs of one package in a repository.
+type RepoEntry struct {
+	SHA256     string
+	Filename   string
+	FragDigest string
+}
+
+// PackageRow is a line of the public package table.
+type PackageRow struct {
+	Artifact
+	Channels []ChannelRef `json:"channels"`
+}
+
+// ChannelRef names a channel that carries a package.
+type ChannelRef struct {
+	Release string `json:"release"`
+	Channel string `json:"channel"`
+}
+
+// Query filters the package table.
+type Query struct {
+	Text    string // substring of the name
+	Release string
+	Channel string
+	Arch    string
+	Limit   int
+	Offset  int
+}
+
+// Account is a person or robot that can sign in.
+type Account struct {
+	Name      string    `json:"name"`
+	Admin     bool      `json:"admin"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// kindError is an error whose message is written for people and which
+// still matches one of the sentinels with errors.Is.
+type kindError struct {
+	kind error
+	msg  string
+	err  error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() []error {
+	if e.err != nil {
+		return []error{e.kind, e.err}
+	}
+	return []error{e.kind}
+}
+
+// Errorf formats a message and marks it as being of kind (ErrNotFound,
+// ErrConflict, ErrInvalid ...). A %w verb in format is honoured too.
+func Errorf(kind error, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &kindError{kind: kind, msg: err.Error(), err: errors.Unwrap(err)}
+}

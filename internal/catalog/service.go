@@ -1,0 +1,219 @@
+package catalog
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/smeserver/smeforge/internal/blob"
+	"github.com/smeserver/smeforge/internal/repodata"
+	"github.com/smeserver/smeforge/internal/rpm"
+)
+
+// DefaultMaxUpload bounds one uploaded file.
+const DefaultMaxUpload = 1 << 30
+
+// Blobs is what the catalog needs of the blob store.
+type Blobs interface {
+	Stage(ctx context.Context, r io.Reader, limit int64) (*blob.Staged, error)
+	Remove(ctx context.Context, sum string) error
+}
+
+// Service applies the catalog's rules on top of a Store and a blob store.
+type Service struct {
+	Store     Store
+	Blobs     Blobs
+	Log       *slog.Logger
+	Now       func() time.Time
+	MaxUpload int64
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// PackagesDir is the folder, relative to a repository, where package
+// files are served from; it is part of every location href.
+const PackagesDir = "Packages/"
+
+// Ingest reads one uploaded file, checks it is a whole, valid RPM, stores
+// it once and records it in its build. The same file again is a no-op
+// (created=false); the same NEVRA with other content is ErrConflict; a bad
+// file is ErrInvalid and leaves nothing behind.
+func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Artifact, bool, error) {
+	limit := s.MaxUpload
+	if limit == 0 {
+		limit = DefaultMaxUpload
+	}
+	st, err := s.Blobs.Stage(ctx, r, limit)
+	if err != nil {
+		if errors.Is(err, blob.ErrTooLarge) {
+			return nil, false, Errorf(ErrTooLarge, "%s is larger than the upload limit of %d bytes", name, limit)
+		}
+		return nil, false, fmt.Errorf("receiving %s: %w", name, err)
+	}
+	defer st.Discard()
+	p, err := rpm.Read(st, name)
+	if err != nil {
+		return nil, false, Errorf(ErrInvalid, "%w", err)
+	}
+	if p.SHA256 != st.SHA256 {
+		return nil, false, fmt.Errorf("%s changed while it was read", name)
+	}
+	a, d, f := Describe(p, s.now(), by)
+	if existing, _, err := s.Store.Artifact(ctx, a.SHA256); err == nil {
+		return existing, false, nil
+	}
+	if err := st.Commit(); err != nil {
+		return nil, false, err
+	}
+	created, err := s.Store.InsertArtifact(ctx, a, d, f)
+	if err != nil {
+		// The blob was committed for this artifact alone; no row names it.
+		s.Blobs.Remove(ctx, a.SHA256)
+		return nil, false, err
+	}
+	if !created {
+		existing, _, err := s.Store.Artifact(ctx, a.SHA256)
+		return existing, false, err
+	}
+	return a, true, nil
+}
+
+// ErrTooLarge is returned for an upload over the limit.
+var ErrTooLarge = errors.New("too large")
+
+// Describe turns a parsed package into the catalog's artifact, details and
+// repodata fragments.
+func Describe(p *rpm.Package, at time.Time, by string) (*Artifact, *Details, *Fragments) {
+	at = at.UTC().Truncate(time.Millisecond)
+	a := &Artifact{
+		SHA256: p.SHA256, Filename: p.FileName(), Name: p.Name, Epoch: int64(p.Epoch), Version: p.Version,
+		Release: p.Release, Arch: p.RepoArch(), Source: p.SourcePackage, Summary: p.Summary,
+		Description: p.Description, License: p.License, URL: p.URL, Vendor: p.Vendor, Packager: p.Packager,
+		Group: p.Group, BuildHost: p.BuildHost, BuildTime: p.BuildTime, SourceRPM: p.SourceRPM,
+		Size: p.FileSize, InstalledSize: p.InstalledSize, BuildID: BuildID(p), UploadedAt: at, UploadedBy: by,
+	}
+	if p.Signature != nil {
+		a.SigKeyID, a.SigAlgorithm = p.Signature.KeyID, p.Signature.Algorithm
+	}
+	d := &Details{
+		Requires: rpm.DepStrings(p.Requires), Provides: rpm.DepStrings(p.Provides),
+		Conflicts: rpm.DepStrings(p.Conflicts), Obsoletes: rpm.DepStrings(p.Obsoletes),
+		Recommends: rpm.DepStrings(p.Recommends), Suggests: rpm.DepStrings(p.Suggests),
+		Supplements: rpm.DepStrings(p.Supplements), Enhances: rpm.DepStrings(p.Enhances),
+	}
+	for _, f := range p.Files {
+		d.Files = append(d.Files, f.Path)
+	}
+	for _, c := range p.Changelog {
+		d.Changelog = append(d.Changelog, Changelog{Time: c.Time, Author: c.Author, Text: c.Text})
+	}
+	fr := repodata.Render(p, repodata.Location{Href: PackagesDir + a.Filename, MTime: at.Unix()}, repodata.RenderOptions{})
+	dg := repodata.FragmentDigest(fr)
+	f := &Fragments{Primary: fr.Primary, Filelists: fr.Filelists, Other: fr.Other, Digest: hex.EncodeToString(dg[:])}
+	return a, d, f
+}
+
+// BuildID names the build a package belongs to: its source package's
+// name-version-release.
+func BuildID(p *rpm.Package) string {
+	if p.SourcePackage || p.SourceRPM == "" {
+		return p.Name + "-" + p.Version + "-" + p.Release
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(p.SourceRPM, ".rpm"), ".src")
+}
+
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
+
+// ValidName checks a release or channel name: it becomes part of URLs and
+// paths, so only letters, digits and . _ + - are allowed.
+func ValidName(kind, s string) error {
+	if !nameRe.MatchString(s) || strings.Contains(s, "..") {
+		return Errorf(ErrInvalid, "%s name %q: use 1 to 64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit", kind, s)
+	}
+	return nil
+}
+
+var archRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
+// DefaultChannels are SME Server's channels of a release, in the order
+// clients list them, and whether servers get them enabled by default.
+var DefaultChannels = []struct {
+	Name, Description string
+	Enabled           bool
+}{
+	{"os", "The packages of the install image; frozen when the release is final.", true},
+	{"updates", "Tested updates of the core distribution.", true},
+	{"updates-testing", "Updates being tested by the maintenance team.", false},
+	{"addons", "Well-behaved, tested add-ons.", true},
+	{"test", "Add-ons undergoing testing.", false},
+	{"dev", "Other add-ons, not tested or examined.", false},
+}
+
+// CreateRelease creates a release and its default channels.
+func (s *Service) CreateRelease(ctx context.Context, name, baseOS string, arches []string) (*Release, error) {
+	if err := ValidName("release", name); err != nil {
+		return nil, err
+	}
+	baseOS = strings.TrimSpace(baseOS)
+	if baseOS == "" || len(baseOS) > 200 {
+		return nil, Errorf(ErrInvalid, "base_os: say which base OS the release is built on (for example \"Rocky Linux 8\")")
+	}
+	if len(arches) == 0 {
+		arches = []string{"x86_64"}
+	}
+	for _, a := range arches {
+		if !archRe.MatchString(a) || a == "source" || a == "src" || a == "noarch" {
+			return nil, Errorf(ErrInvalid, "arches: %q is not a base architecture", a)
+		}
+	}
+	r := &Release{Name: name, BaseOS: baseOS, Arches: arches, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	var chans []Channel
+	for i, d := range DefaultChannels {
+		chans = append(chans, Channel{Release: name, Name: d.Name, Description: d.Description, Arches: arches,
+			Enabled: d.Enabled, CreatedAt: r.CreatedAt.Add(time.Duration(i) * time.Millisecond)})
+	}
+	if err := s.Store.CreateRelease(ctx, r, chans); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CreateChannel adds a channel to a release.
+func (s *Service) CreateChannel(ctx context.Context, release, name, description string, enabled bool, arches []string) (*Channel, error) {
+	if err := ValidName("channel", name); err != nil {
+		return nil, err
+	}
+	rel, err := s.Store.Release(ctx, release)
+	if err != nil {
+		return nil, err
+	}
+	if len(arches) == 0 {
+		arches = rel.Arches
+	}
+	for _, a := range arches {
+		if !archRe.MatchString(a) || a == "source" || a == "src" || a == "noarch" {
+			return nil, Errorf(ErrInvalid, "arches: %q is not a base architecture", a)
+		}
+	}
+	c := &Channel{Release: release, Name: name, Description: description, Arches: arches, Enabled: enabled, CreatedAt: s.now().UTC()}
+	if err := s.Store.CreateChannel(ctx, c); err != nil {
+		return nil, err
+	}
+	return s.Store.Channel(ctx, release, name)
+}
+
+// ChangeChannel adds and removes builds, making a new channel version.
+func (s *Service) ChangeChannel(ctx context.Context, release, name string, add, remove []string, by string) (*ChannelVersion, error) {
+	return s.Store.ChangeChannel(ctx, release, name, add, remove, by, s.now().UTC())
+}

@@ -1,0 +1,52 @@
+package catalog
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the catalog needs of a database. Every method is one
+// transaction: it fully happens or not at all. Implementations return
+// ErrNotFound, ErrConflict and ErrInvalid (wrapped, with the detail) and
+// are safe for concurrent use.
+type Store interface {
+	// InsertArtifact stores an artifact with its details and fragments and
+	// attaches it to its build (created if needed). The same SHA-256 again
+	// returns created=false; the same NEVRA with other content is
+	// ErrConflict.
+	InsertArtifact(ctx context.Context, a *Artifact, d *Details, f *Fragments) (created bool, err error)
+	Artifact(ctx context.Context, sha256 string) (*Artifact, *Details, error)
+	SearchPackages(ctx context.Context, q Query) ([]PackageRow, int, error)
+	Build(ctx context.Context, id string) (*Build, error)
+	Builds(ctx context.Context, text string, limit, offset int) ([]Build, error)
+	Fragments(ctx context.Context, sha256s []string) (map[string]*Fragments, error)
+
+	CreateRelease(ctx context.Context, r *Release, channels []Channel) error
+	Release(ctx context.Context, name string) (*Release, error)
+	Releases(ctx context.Context) ([]Release, error)
+	CreateChannel(ctx context.Context, c *Channel) error
+	Channel(ctx context.Context, release, name string) (*Channel, error)
+	Channels(ctx context.Context, release string) ([]Channel, error)
+	// ChangeChannel makes a new version of a channel with builds added and
+	// removed; adding a build already there or removing one that is not is
+	// ErrInvalid, and so is a build of which no artifact exists.
+	ChangeChannel(ctx context.Context, release, name string, add, remove []string, by string, at time.Time) (*ChannelVersion, error)
+	ChannelVersions(ctx context.Context, release, name string) ([]ChannelVersion, error)
+	ChannelBuilds(ctx context.Context, release, name string, version int64) ([]string, error)
+	// RepoEntries lists the packages of a channel version for one
+	// architecture (binary packages of that arch and noarch), or the SRPMs
+	// when arch is "source".
+	RepoEntries(ctx context.Context, release, name string, version int64, arch string) ([]RepoEntry, error)
+	// ChannelFile finds a package file served from a channel: an artifact
+	// with that file name that was in a version up to the published one.
+	ChannelFile(ctx context.Context, release, name, filename string) (*Artifact, error)
+	SetPublished(ctx context.Context, release, name string, version int64, at time.Time) error
+
+	EnsureAccount(ctx context.Context, name string, admin bool, at time.Time) (created bool, err error)
+	SetPassword(ctx context.Context, name, hash string) error
+	PasswordHash(ctx context.Context, name string) (string, error)
+	AddToken(ctx context.Context, account, hash, label string, at time.Time) error
+	TokenAccount(ctx context.Context, hash string) (*Account, error)
+
+	Close() error
+}

@@ -1,0 +1,187 @@
+// Package publish writes the repositories of a channel version (one per
+// base architecture, and one of sources) from the fragments kept at ingest,
+// and switches what is served in one step per repository. It keeps the
+// previous publication's fragments and compressed chunks in memory, so that
+// publishing a large channel after a small change costs little more than
+// hashing its metadata.
+package publish
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/repodata"
+)
+
+// Store is what publishing needs of the catalog.
+type Store interface {
+	Channel(ctx context.Context, release, name string) (*catalog.Channel, error)
+	RepoEntries(ctx context.Context, release, name string, version int64, arch string) ([]catalog.RepoEntry, error)
+	Fragments(ctx context.Context, sha256s []string) (map[string]*catalog.Fragments, error)
+	SetPublished(ctx context.Context, release, name string, version int64, at time.Time) error
+}
+
+// KeepFor is how long metadata that no longer is current stays
+// downloadable, for clients in the middle of a refresh.
+const KeepFor = 10 * time.Minute
+
+// SourceArch names the repository of SRPMs in a channel.
+const SourceArch = "source"
+
+// Publisher publishes channels under Root/<release>/<channel>/<arch>/.
+type Publisher struct {
+	store Store
+	root  string
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+	memo  map[string]*repoMemo // per repository folder
+}
+
+// repoMemo is what the last publication of a repository left behind.
+type repoMemo struct {
+	frags  map[string]repodata.Fragments // by package SHA-256
+	chunks repodata.ChunkSet
+}
+
+// New returns a Publisher writing below root.
+func New(store Store, root string, log *slog.Logger, now func() time.Time) *Publisher {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Publisher{store: store, root: root, log: log, now: now, locks: map[string]*sync.Mutex{}, memo: map[string]*repoMemo{}}
+}
+
+// Dir is the folder of one repository of a channel.
+func (p *Publisher) Dir(release, channel, arch string) string {
+	return filepath.Join(p.root, release, channel, arch)
+}
+
+// Result describes a publication.
+type Result struct {
+	Release  string          `json:"release"`
+	Channel  string          `json:"channel"`
+	Version  int64           `json:"version"`
+	Repos    map[string]Repo `json:"repos"`
+	Duration time.Duration   `json:"-"`
+	Seconds  float64         `json:"seconds"`
+}
+
+// Repo describes one written repository.
+type Repo struct {
+	Packages int    `json:"packages"`
+	Revision int64  `json:"revision"`
+	Primary  string `json:"primary_checksum"`
+}
+
+// Publish writes the repositories of a channel version (0: the current
+// one) and records it as published. Publishing the same channel twice at
+// once is ErrBusy: the second caller gets a conflict, not a queue.
+func (p *Publisher) Publish(ctx context.Context, release, channel string, version int64) (*Result, error) {
+	key := release + "/" + channel
+	p.mu.Lock()
+	l := p.locks[key]
+	if l == nil {
+		l = &sync.Mutex{}
+		p.locks[key] = l
+	}
+	p.mu.Unlock()
+	if !l.TryLock() {
+		return nil, catalog.Errorf(catalog.ErrBusy, "channel %s is being published right now; try again in a moment", key)
+	}
+	defer l.Unlock()
+
+	start := time.Now()
+	ch, err := p.store.Channel(ctx, release, channel)
+	if err != nil {
+		return nil, err
+	}
+	if version == 0 {
+		version = ch.Version
+	}
+	if version < 0 || version > ch.Version {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "channel %s has no version %d (its latest is %d)", key, version, ch.Version)
+	}
+	res := &Result{Release: release, Channel: channel, Version: version, Repos: map[string]Repo{}}
+	arches := append(append([]string{}, ch.Arches...), SourceArch)
+	for _, arch := range arches {
+		r, err := p.publishRepo(ctx, release, channel, arch, version)
+		if err != nil {
+			return nil, fmt.Errorf("publishing %s/%s: %w", key, arch, err)
+		}
+		res.Repos[arch] = *r
+	}
+	if err := p.store.SetPublished(ctx, release, channel, version, p.now()); err != nil {
+		return nil, err
+	}
+	res.Duration = time.Since(start)
+	res.Seconds = res.Duration.Seconds()
+	p.log.Info("published", "channel", key, "version", version, "seconds", res.Seconds)
+	return res, nil
+}
+
+func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch string, version int64) (*Repo, error) {
+	dir := p.Dir(release, channel, arch)
+	rows, err := p.store.RepoEntries(ctx, release, channel, version, arch)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	memo := p.memo[dir]
+	p.mu.Unlock()
+	if memo == nil {
+		memo = &repoMemo{frags: map[string]repodata.Fragments{}}
+	}
+	var missing []string
+	for _, r := range rows {
+		if _, ok := memo.frags[r.SHA256]; !ok {
+			missing = append(missing, r.SHA256)
+		}
+	}
+	fetched, err := p.store.Fragments(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	next := &repoMemo{frags: make(map[string]repodata.Fragments, len(rows))}
+	entries := make([]repodata.Entry, len(rows))
+	for i, r := range rows {
+		fr, ok := memo.frags[r.SHA256]
+		if !ok {
+			f := fetched[r.SHA256]
+			if f == nil {
+				return nil, fmt.Errorf("the fragments of %s are missing from the catalog (run fsck)", r.Filename)
+			}
+			fr = repodata.Fragments{Primary: f.Primary, Filelists: f.Filelists, Other: f.Other}
+		}
+		next.frags[r.SHA256] = fr
+		e := repodata.Entry{Key: catalog.PackagesDir + r.Filename, ID: r.SHA256, Frag: fr}
+		if d, err := hex.DecodeString(r.FragDigest); err == nil && len(d) == 32 {
+			copy(e.Digest[:], d)
+		}
+		entries[i] = e
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	wr, err := repodata.Write(ctx, dir, entries, memo.chunks, repodata.WriteOptions{Now: p.now, KeepFor: KeepFor})
+	if err != nil {
+		return nil, err
+	}
+	next.chunks = wr.Chunks
+	p.mu.Lock()
+	p.memo[dir] = next
+	p.mu.Unlock()
+	return &Repo{Packages: len(entries), Revision: wr.Revision, Primary: wr.Files[0].Checksum}, nil
+}

@@ -1,0 +1,402 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smeserver/smeforge/internal/catalog"
+)
+
+// CreateRelease implements catalog.Store.
+func (s *Store) CreateRelease(ctx context.Context, r *catalog.Release, channels []catalog.Channel) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO releases (name, base_os, arches, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			r.Name, r.BaseOS, strings.Join(r.Arches, ","), ms(r.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("creating release %s: %w", r.Name, err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE release = ?`, r.Name).Scan(&n); err != nil {
+			return err
+		}
+		var base string
+		if err := tx.QueryRowContext(ctx, `SELECT base_os FROM releases WHERE name = ?`, r.Name).Scan(&base); err != nil {
+			return err
+		}
+		if base != r.BaseOS || n > 0 {
+			return catalog.Errorf(catalog.ErrConflict, "release %s already exists", r.Name)
+		}
+		for i := range channels {
+			if err := insertChannel(ctx, tx, &channels[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertChannel(ctx context.Context, tx *sql.Tx, c *catalog.Channel) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO channels (release, name, description, arches, enabled, version, published_version, published_at, created_at)
+ VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?) ON CONFLICT (release, name) DO NOTHING`,
+		c.Release, c.Name, c.Description, strings.Join(c.Arches, ","), c.Enabled, ms(c.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("creating channel %s: %w", c.ID(), err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.Errorf(catalog.ErrConflict, "channel %s already exists", c.ID())
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO channel_versions (release, channel, version, created_at, created_by, change) VALUES (?, ?, 0, ?, '', 'created')`,
+		c.Release, c.Name, ms(c.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("creating channel %s: %w", c.ID(), err)
+	}
+	return nil
+}
+
+func scanRelease(r scanner) (*catalog.Release, error) {
+	var rel catalog.Release
+	var arches string
+	var created int64
+	if err := r.Scan(&rel.Name, &rel.BaseOS, &arches, &created); err != nil {
+		return nil, err
+	}
+	rel.Arches = splitList(arches)
+	rel.CreatedAt = fromMS(created)
+	return &rel, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// Release implements catalog.Store.
+func (s *Store) Release(ctx context.Context, name string) (*catalog.Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, `SELECT name, base_os, arches, created_at FROM releases WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no release %s", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading release %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// Releases implements catalog.Store.
+func (s *Store) Releases(ctx context.Context) ([]catalog.Release, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, base_os, arches, created_at FROM releases ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// CreateChannel implements catalog.Store.
+func (s *Store) CreateChannel(ctx context.Context, c *catalog.Channel) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM releases WHERE name = ?`, c.Release).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return catalog.Errorf(catalog.ErrNotFound, "there is no release %s", c.Release)
+		}
+		return insertChannel(ctx, tx, c)
+	})
+}
+
+const channelCols = `c.release, c.name, c.description, c.arches, c.enabled, c.version, c.published_version, c.published_at, c.created_at,
+ (SELECT COUNT(*) FROM channel_builds cb WHERE cb.release = c.release AND cb.channel = c.name AND ` + membership + `)`
+
+func scanChannel(r scanner) (*catalog.Channel, error) {
+	var c catalog.Channel
+	var arches string
+	var pub, created int64
+	if err := r.Scan(&c.Release, &c.Name, &c.Description, &arches, &c.Enabled, &c.Version, &c.PublishedVersion, &pub, &created, &c.Builds); err != nil {
+		return nil, err
+	}
+	c.Arches = splitList(arches)
+	c.PublishedAt = fromMS(pub)
+	c.CreatedAt = fromMS(created)
+	return &c, nil
+}
+
+// Channel implements catalog.Store.
+func (s *Store) Channel(ctx context.Context, release, name string) (*catalog.Channel, error) {
+	c, err := scanChannel(s.db.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels c WHERE c.release = ? AND c.name = ?`, release, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no channel %s/%s", release, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading channel %s/%s: %w", release, name, err)
+	}
+	return c, nil
+}
+
+// Channels implements catalog.Store.
+func (s *Store) Channels(ctx context.Context, release string) ([]catalog.Channel, error) {
+	q := `SELECT ` + channelCols + ` FROM channels c`
+	var args []any
+	if release != "" {
+		q += ` WHERE c.release = ?`
+		args = append(args, release)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY c.release, c.created_at, c.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing channels: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Channel
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+// ChangeChannel implements catalog.Store.
+func (s *Store) ChangeChannel(ctx context.Context, release, name string, add, remove []string, by string, at time.Time) (*catalog.ChannelVersion, error) {
+	var cv *catalog.ChannelVersion
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var cur int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM channels WHERE release = ? AND name = ?`, release, name).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return catalog.Errorf(catalog.ErrNotFound, "there is no channel %s/%s", release, name)
+		}
+		if err != nil {
+			return fmt.Errorf("reading channel %s/%s: %w", release, name, err)
+		}
+		next := cur + 1
+		inChannel := func(id string) (bool, error) {
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channel_builds WHERE release = ? AND channel = ? AND build_id = ? AND removed_in IS NULL`, release, name, id).Scan(&n)
+			return n > 0, err
+		}
+		var words []string
+		for _, id := range add {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM artifacts WHERE build_id = ?`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return catalog.Errorf(catalog.ErrNotFound, "there is no build %s", id)
+			}
+			in, err := inChannel(id)
+			if err != nil {
+				return err
+			}
+			if in {
+				return catalog.Errorf(catalog.ErrInvalid, "build %s is already in %s/%s", id, release, name)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO channel_builds (release, channel, build_id, added_in) VALUES (?, ?, ?, ?)`, release, name, id, next); err != nil {
+				return fmt.Errorf("adding %s: %w", id, err)
+			}
+			words = append(words, "added "+id)
+		}
+		for _, id := range remove {
+			res, err := tx.ExecContext(ctx, `UPDATE channel_builds SET removed_in = ? WHERE release = ? AND channel = ? AND build_id = ? AND removed_in IS NULL`, next, release, name, id)
+			if err != nil {
+				return fmt.Errorf("removing %s: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return catalog.Errorf(catalog.ErrInvalid, "build %s is not in %s/%s", id, release, name)
+			}
+			words = append(words, "removed "+id)
+		}
+		if len(words) == 0 {
+			return catalog.Errorf(catalog.ErrInvalid, "nothing to change in %s/%s", release, name)
+		}
+		change := strings.Join(words, ", ")
+		if len(change) > 2000 {
+			change = fmt.Sprintf("added %d and removed %d builds", len(add), len(remove))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO channel_versions (release, channel, version, created_at, created_by, change) VALUES (?, ?, ?, ?, ?, ?)`,
+			release, name, next, ms(at), by, change); err != nil {
+			return fmt.Errorf("recording version %d of %s/%s: %w", next, release, name, err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE channels SET version = ? WHERE release = ? AND name = ? AND version = ?`, next, release, name, cur)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return catalog.Errorf(catalog.ErrConflict, "channel %s/%s changed meanwhile", release, name)
+		}
+		cv = &catalog.ChannelVersion{Version: next, CreatedAt: at, CreatedBy: by, Change: change}
+		return nil
+	})
+	return cv, err
+}
+
+// ChannelVersions implements catalog.Store.
+func (s *Store) ChannelVersions(ctx context.Context, release, name string) ([]catalog.ChannelVersion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version, created_at, created_by, change FROM channel_versions WHERE release = ? AND channel = ? ORDER BY version DESC`, release, name)
+	if err != nil {
+		return nil, fmt.Errorf("listing versions of %s/%s: %w", release, name, err)
+	}
+	defer rows.Close()
+	var out []catalog.ChannelVersion
+	for rows.Next() {
+		var v catalog.ChannelVersion
+		var at int64
+		if err := rows.Scan(&v.Version, &at, &v.CreatedBy, &v.Change); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = fromMS(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ChannelBuilds implements catalog.Store.
+func (s *Store) ChannelBuilds(ctx context.Context, release, name string, version int64) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT build_id FROM channel_builds WHERE release = ? AND channel = ? AND added_in <= ? AND (removed_in IS NULL OR removed_in > ?) ORDER BY build_id`,
+		release, name, version, version)
+	if err != nil {
+		return nil, fmt.Errorf("listing builds of %s/%s: %w", release, name, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// RepoEntries implements catalog.Store.
+func (s *Store) RepoEntries(ctx context.Context, release, name string, version int64, arch string) ([]catalog.RepoEntry, error) {
+	q := `SELECT a.sha256, a.filename, a.frag_digest FROM channel_builds cb JOIN artifacts a ON a.build_id = cb.build_id
+ WHERE cb.release = ? AND cb.channel = ? AND cb.added_in <= ? AND (cb.removed_in IS NULL OR cb.removed_in > ?) AND `
+	args := []any{release, name, version, version}
+	if arch == "source" {
+		q += `a.is_source = ?`
+		args = append(args, true)
+	} else {
+		q += `a.is_source = ? AND (a.arch = ? OR a.arch = 'noarch')`
+		args = append(args, false, arch)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY a.filename`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing packages of %s/%s: %w", release, name, err)
+	}
+	defer rows.Close()
+	var out []catalog.RepoEntry
+	for rows.Next() {
+		var e catalog.RepoEntry
+		if err := rows.Scan(&e.SHA256, &e.Filename, &e.FragDigest); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ChannelFile implements catalog.Store.
+func (s *Store) ChannelFile(ctx context.Context, release, name, filename string) (*catalog.Artifact, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+artifactCols+` FROM artifacts a
+ JOIN channel_builds cb ON cb.build_id = a.build_id JOIN channels c ON c.release = cb.release AND c.name = cb.channel
+ WHERE a.filename = ? AND c.release = ? AND c.name = ? AND cb.added_in <= c.published_version LIMIT 1`, filename, release, name)
+	a, err := scanArtifact(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "%s is not in %s/%s", filename, release, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding %s in %s/%s: %w", filename, release, name, err)
+	}
+	return a, nil
+}
+
+// SetPublished implements catalog.Store.
+func (s *Store) SetPublished(ctx context.Context, release, name string, version int64, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE channels SET published_version = ?, published_at = ? WHERE release = ? AND name = ? AND version >= ?`,
+		version, ms(at), release, name, version)
+	if err != nil {
+		return fmt.Errorf("recording publication of %s/%s: %w", release, name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.Errorf(catalog.ErrNotFound, "there is no version %[3]d of channel %[1]s/%[2]s", release, name, version)
+	}
+	return nil
+}
+
+// EnsureAccount implements catalog.Store.
+func (s *Store) EnsureAccount(ctx context.Context, name string, admin bool, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO accounts (name, admin, password_hash, created_at) VALUES (?, ?, '', ?) ON CONFLICT (name) DO NOTHING`, name, admin, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("creating account %s: %w", name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetPassword implements catalog.Store.
+func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE name = ?`, hash, name)
+	if err != nil {
+		return fmt.Errorf("setting password of %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.Errorf(catalog.ErrNotFound, "there is no account %s", name)
+	}
+	return nil
+}
+
+// PasswordHash implements catalog.Store.
+func (s *Store) PasswordHash(ctx context.Context, name string) (string, error) {
+	var h string
+	var disabled bool
+	err := s.db.QueryRowContext(ctx, `SELECT password_hash, disabled FROM accounts WHERE name = ?`, name).Scan(&h, &disabled)
+	if errors.Is(err, sql.ErrNoRows) || disabled {
+		return "", catalog.Errorf(catalog.ErrNotFound, "there is no account %s", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading account %s: %w", name, err)
+	}
+	return h, nil
+}
+
+// AddToken implements catalog.Store.
+func (s *Store) AddToken(ctx context.Context, account, hash, label string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account, label, created_at) VALUES (?, ?, ?, ?)`, hash, account, label, ms(at))
+	if err != nil {
+		return fmt.Errorf("storing token for %s: %w", account, err)
+	}
+	return nil
+}
+
+// TokenAccount implements catalog.Store.
+func (s *Store) TokenAccount(ctx context.Context, hash string) (*catalog.Account, error) {
+	var a catalog.Account
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT a.name, a.admin, a.created_at FROM tokens t JOIN accounts a ON a.name = t.account
+ WHERE t.hash = ? AND t.revoked = ? AND a.disabled = ?`, hash, false, false).Scan(&a.Name, &a.Admin, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "unknown or revoked token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checking token: %w", err)
+	}
+	a.CreatedAt = fromMS(created)
+	return &a, nil
+}

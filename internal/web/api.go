@@ -1,0 +1,305 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/smeserver/smeforge/internal/catalog"
+)
+
+// apiRoutes is the JSON API's route table (documented in docs/api.md).
+func (s *Server) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/packages", s.api(s.apiUpload))
+	mux.HandleFunc("GET /api/v1/packages", s.api(s.apiSearch))
+	mux.HandleFunc("GET /api/v1/packages/{sha256}", s.api(s.apiPackage))
+	mux.HandleFunc("GET /api/v1/builds", s.api(s.apiBuilds))
+	mux.HandleFunc("GET /api/v1/builds/{id}", s.api(s.apiBuild))
+	mux.HandleFunc("GET /api/v1/releases", s.api(s.apiReleases))
+	mux.HandleFunc("POST /api/v1/releases", s.api(s.apiCreateRelease))
+	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
+	mux.HandleFunc("GET /api/v1/releases/{release}/channels", s.api(s.apiChannels))
+	mux.HandleFunc("POST /api/v1/releases/{release}/channels", s.api(s.apiCreateChannel))
+	mux.HandleFunc("GET /api/v1/releases/{release}/channels/{channel}", s.api(s.apiChannel))
+	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/builds", s.api(s.apiAddBuilds))
+	mux.HandleFunc("DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", s.api(s.apiRemoveBuild))
+	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/publish", s.api(s.apiPublish))
+	mux.HandleFunc("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return catalog.Errorf(catalog.ErrNotFound, "no API endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path)
+	}))
+}
+
+// decode reads a JSON body of at most 1 MiB into v, refusing unknown fields.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return catalog.Errorf(catalog.ErrInvalid, "the request body is not the JSON expected: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("filename")
+	if name == "" {
+		name = "upload"
+	}
+	// Only for messages: the stored name is made from the header.
+	name = strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return -1
+		}
+		return c
+	}, name)
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	limit := s.cat.MaxUpload
+	if limit == 0 {
+		limit = catalog.DefaultMaxUpload
+	}
+	if r.ContentLength > limit {
+		return catalog.Errorf(catalog.ErrTooLarge, "%s is %d bytes, more than the upload limit of %d bytes", name, r.ContentLength, limit)
+	}
+	body := http.MaxBytesReader(w, r.Body, limit+1)
+	a, created, err := s.cat.Ingest(r.Context(), body, name, acc.Name)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, map[string]any{"created": created, "package": a})
+	return nil
+}
+
+func atoiDefault(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n
+	}
+	return def
+}
+
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	rows, total, err := s.store.SearchPackages(r.Context(), catalog.Query{
+		Text: q.Get("q"), Release: q.Get("release"), Channel: q.Get("channel"), Arch: q.Get("arch"),
+		Limit: atoiDefault(q.Get("limit"), 100), Offset: atoiDefault(q.Get("offset"), 0),
+	})
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []catalog.PackageRow{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "packages": rows})
+	return nil
+}
+
+func (s *Server) apiPackage(w http.ResponseWriter, r *http.Request) error {
+	a, d, err := s.store.Artifact(r.Context(), r.PathValue("sha256"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"package": a, "details": d})
+	return nil
+}
+
+func (s *Server) apiBuilds(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	bs, err := s.store.Builds(r.Context(), q.Get("q"), atoiDefault(q.Get("limit"), 100), atoiDefault(q.Get("offset"), 0))
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []catalog.Build{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"builds": bs})
+	return nil
+}
+
+func (s *Server) apiBuild(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.store.Build(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.store.Releases(r.Context())
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []catalog.Release{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"releases": rs})
+	return nil
+}
+
+type createReleaseReq struct {
+	Name   string   `json:"name"`
+	BaseOS string   `json:"base_os"`
+	Arches []string `json:"arches"`
+}
+
+func (s *Server) apiCreateRelease(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req createReleaseReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rel, err := s.cat.CreateRelease(r.Context(), req.Name, req.BaseOS, req.Arches)
+	if err != nil {
+		return err
+	}
+	chans, err := s.store.Channels(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"release": rel, "channels": chans})
+	return nil
+}
+
+func (s *Server) apiRelease(w http.ResponseWriter, r *http.Request) error {
+	rel, err := s.store.Release(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	chans, err := s.store.Channels(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"release": rel, "channels": chans})
+	return nil
+}
+
+func (s *Server) apiChannels(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.store.Release(r.Context(), r.PathValue("release")); err != nil {
+		return err
+	}
+	chans, err := s.store.Channels(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	if chans == nil {
+		chans = []catalog.Channel{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channels": chans})
+	return nil
+}
+
+type createChannelReq struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Enabled     *bool    `json:"enabled"`
+	Arches      []string `json:"arches"`
+}
+
+func (s *Server) apiCreateChannel(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req createChannelReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	enabled := req.Enabled == nil || *req.Enabled
+	c, err := s.cat.CreateChannel(r.Context(), r.PathValue("release"), req.Name, req.Description, enabled, req.Arches)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) apiChannel(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.store.Channel(r.Context(), r.PathValue("release"), r.PathValue("channel"))
+	if err != nil {
+		return err
+	}
+	builds, err := s.store.ChannelBuilds(r.Context(), c.Release, c.Name, c.Version)
+	if err != nil {
+		return err
+	}
+	versions, err := s.store.ChannelVersions(r.Context(), c.Release, c.Name)
+	if err != nil {
+		return err
+	}
+	if builds == nil {
+		builds = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channel": c, "builds": builds, "versions": versions,
+		"repo_url": s.baseURL(r) + "/repo/" + c.Release + "/" + c.Name + "/"})
+	return nil
+}
+
+type addBuildsReq struct {
+	Builds []string `json:"builds"`
+}
+
+func (s *Server) apiAddBuilds(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	var req addBuildsReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.Builds) == 0 {
+		return catalog.Errorf(catalog.ErrInvalid, "builds: name at least one build to add")
+	}
+	v, err := s.cat.ChangeChannel(r.Context(), r.PathValue("release"), r.PathValue("channel"), req.Builds, nil, acc.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) apiRemoveBuild(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.cat.ChangeChannel(r.Context(), r.PathValue("release"), r.PathValue("channel"), nil, []string{r.PathValue("build")}, acc.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+type publishReq struct {
+	Version int64 `json:"version"`
+}
+
+func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req publishReq
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	res, err := s.pub.Publish(r.Context(), r.PathValue("release"), r.PathValue("channel"), req.Version)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}

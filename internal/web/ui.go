@@ -1,0 +1,369 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/smeserver/smeforge/internal/auth"
+	"github.com/smeserver/smeforge/internal/catalog"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageNames lists every page; startup fails if one is missing or broken.
+var pageNames = []string{"packages", "package", "channel", "releases", "login", "error"}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	},
+	"unixdate": func(s int64) string { return time.Unix(s, 0).UTC().Format("2 Jan 2006") },
+	"bytes": func(n int64) string {
+		switch {
+		case n >= 1<<20:
+			return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		case n >= 1<<10:
+			return fmt.Sprintf("%.0f kB", float64(n)/(1<<10))
+		}
+		return fmt.Sprintf("%d bytes", n)
+	},
+	"add":   func(a, b int) int { return a + b },
+	"lines": func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// uiRoutes is the web UI's route table.
+func (s *Server) uiRoutes(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", s.ui(s.uiPackages))
+	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
+	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
+	mux.HandleFunc("GET /releases", s.ui(s.uiReleases))
+	mux.HandleFunc("GET /releases/{release}/channels/{channel}", s.ui(s.uiChannel))
+	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
+	mux.HandleFunc("POST /login", s.ui(s.uiLoginPost))
+	mux.HandleFunc("POST /logout", s.ui(s.uiLogout))
+	mux.HandleFunc("/", s.ui(func(w http.ResponseWriter, r *http.Request) error {
+		return catalog.Errorf(catalog.ErrNotFound, "there is no page at %s", r.URL.Path)
+	}))
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+const (
+	sessionCookie = "smeforge_session"
+	visitorCookie = "smeforge_visitor"
+)
+
+// session returns the signed-in session, if any.
+func (s *Server) session(r *http.Request) *auth.Session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	sess, ok := s.keys.VerifySession(c.Value, s.now())
+	if !ok {
+		return nil
+	}
+	return sess
+}
+
+// csrfID is what a page's CSRF token is bound to: the session, or for an
+// anonymous visitor (the login form) a random cookie.
+func (s *Server) csrfID(w http.ResponseWriter, r *http.Request) string {
+	if sess := s.session(r); sess != nil {
+		return "s:" + sess.ID
+	}
+	if c, err := r.Cookie(visitorCookie); err == nil && c.Value != "" {
+		return "v:" + c.Value
+	}
+	id := auth.RandomID()
+	if w != nil {
+		http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	}
+	return "v:" + id
+}
+
+// pageData is what every page gets.
+type pageData struct {
+	Title   string
+	Account string
+	CSRF    string
+	Query   string
+	Data    any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
+	t, ok := s.pages[page]
+	if !ok {
+		return fmt.Errorf("no page template %q", page)
+	}
+	pd := pageData{Title: title, CSRF: s.keys.CSRFToken(s.csrfID(w, r)), Data: data, Query: r.URL.Query().Get("q")}
+	if sess := s.session(r); sess != nil {
+		pd.Account = sess.Account
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, pd); err != nil {
+		return fmt.Errorf("rendering %s: %w", page, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// ui adapts page handlers: an error becomes an error page in plain words.
+func (s *Server) ui(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			st := statusOf(err)
+			msg := s.publicMessage(r, err, st)
+			if rerr := s.render(w, r, st, "error", http.StatusText(st), msg); rerr != nil {
+				s.log.Error("rendering error page", "err", rerr)
+				http.Error(w, msg, st)
+			}
+		}
+	}
+}
+
+type packagesPage struct {
+	Rows     []catalog.PackageRow
+	Total    int
+	Offset   int
+	Next     string
+	Prev     string
+	Release  string
+	Channel  string
+	Releases []catalog.Release
+}
+
+func (s *Server) uiPackages(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	const pageSize = 50
+	off := atoiDefault(q.Get("offset"), 0)
+	query := catalog.Query{Text: strings.TrimSpace(q.Get("q")), Release: q.Get("release"), Channel: q.Get("channel"), Limit: pageSize, Offset: off}
+	rows, total, err := s.store.SearchPackages(r.Context(), query)
+	if err != nil {
+		return err
+	}
+	rels, err := s.store.Releases(r.Context())
+	if err != nil {
+		return err
+	}
+	p := packagesPage{Rows: rows, Total: total, Offset: off, Release: query.Release, Channel: query.Channel, Releases: rels}
+	link := func(o int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("offset", fmt.Sprint(o))
+		return "/packages?" + v.Encode()
+	}
+	if off+pageSize < total {
+		p.Next = link(off + pageSize)
+	}
+	if off > 0 {
+		p.Prev = link(max(0, off-pageSize))
+	}
+	return s.render(w, r, http.StatusOK, "packages", "Packages", p)
+}
+
+type packagePage struct {
+	A        *catalog.Artifact
+	D        *catalog.Details
+	Channels []catalog.ChannelRef
+	Build    *catalog.Build
+}
+
+func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
+	a, d, err := s.store.Artifact(r.Context(), r.PathValue("sha256"))
+	if err != nil {
+		return err
+	}
+	b, err := s.store.Build(r.Context(), a.BuildID)
+	if err != nil {
+		return err
+	}
+	rows, _, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: a.Name, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	var chans []catalog.ChannelRef
+	for _, row := range rows {
+		if row.SHA256 == a.SHA256 {
+			chans = row.Channels
+		}
+	}
+	return s.render(w, r, http.StatusOK, "package", a.Name+" "+a.EVR(), packagePage{A: a, D: d, Channels: chans, Build: b})
+}
+
+type releasesPage struct {
+	Releases []catalog.Release
+	Channels map[string][]catalog.Channel
+}
+
+func (s *Server) uiReleases(w http.ResponseWriter, r *http.Request) error {
+	rels, err := s.store.Releases(r.Context())
+	if err != nil {
+		return err
+	}
+	p := releasesPage{Releases: rels, Channels: map[string][]catalog.Channel{}}
+	for _, rel := range rels {
+		cs, err := s.store.Channels(r.Context(), rel.Name)
+		if err != nil {
+			return err
+		}
+		p.Channels[rel.Name] = cs
+	}
+	return s.render(w, r, http.StatusOK, "releases", "Releases and channels", p)
+}
+
+type channelPage struct {
+	C        *catalog.Channel
+	Release  *catalog.Release
+	Snippet  string
+	RepoURL  string
+	Rows     []catalog.PackageRow
+	Total    int
+	Versions []catalog.ChannelVersion
+}
+
+func (s *Server) uiChannel(w http.ResponseWriter, r *http.Request) error {
+	rel, err := s.store.Release(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Channel(r.Context(), rel.Name, r.PathValue("channel"))
+	if err != nil {
+		return err
+	}
+	rows, total, err := s.store.SearchPackages(r.Context(), catalog.Query{Release: c.Release, Channel: c.Name, Limit: 200})
+	if err != nil {
+		return err
+	}
+	versions, err := s.store.ChannelVersions(r.Context(), c.Release, c.Name)
+	if err != nil {
+		return err
+	}
+	if len(versions) > 20 {
+		versions = versions[:20]
+	}
+	base := s.baseURL(r)
+	return s.render(w, r, http.StatusOK, "channel", c.Release+" "+c.Name, channelPage{
+		C: c, Release: rel, Snippet: strings.TrimLeft(RepoSection(base, c), "\n"), RepoURL: base + "/repo/" + c.Release + ".repo",
+		Rows: rows, Total: total, Versions: versions,
+	})
+}
+
+type loginPage struct {
+	Account string
+	Error   string
+	Next    string
+}
+
+func safeNext(next string) string {
+	// Only local paths: never an open redirect.
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "login", "Sign in", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+var errBadLogin = errors.New("bad login")
+
+func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return catalog.Errorf(catalog.ErrInvalid, "the form could not be read")
+	}
+	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
+		return fmt.Errorf("the form has expired or did not come from this site; reload the page and try again: %w", errForbidden)
+	}
+	name := strings.TrimSpace(r.PostForm.Get("account"))
+	secret := r.PostForm.Get("secret")
+	next := safeNext(r.PostForm.Get("next"))
+	acc, err := s.checkLogin(r, name, secret)
+	if err != nil {
+		if errors.Is(err, errBadLogin) {
+			return s.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginPage{Account: name, Error: "That account name and token do not match. Check for typing mistakes and try again.", Next: next})
+		}
+		return err
+	}
+	val, err := s.keys.SignSession(acc, s.now().Add(12*time.Hour))
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: val, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil, MaxAge: 12 * 3600})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// checkLogin accepts an account's API token as its password (accounts with
+// passwords come with the people issue).
+func (s *Server) checkLogin(r *http.Request, name, secret string) (string, error) {
+	if name == "" || secret == "" {
+		return "", errBadLogin
+	}
+	a, err := s.store.TokenAccount(r.Context(), auth.HashToken(strings.TrimSpace(secret)))
+	if errors.Is(err, catalog.ErrNotFound) {
+		return "", errBadLogin
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Name != name {
+		return "", errBadLogin
+	}
+	return a.Name, nil
+}
+
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return catalog.Errorf(catalog.ErrInvalid, "the form could not be read")
+	}
+	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
+		return fmt.Errorf("the form has expired; reload the page and try again: %w", errForbidden)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
