@@ -13,6 +13,7 @@ have createrepo_c || need+=(createrepo-c)
 have gpg          || need+=(gnupg)
 have zstd         || need+=(zstd)
 [ -x /usr/bin/time ] || need+=(time)
+have chromium     || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "install-deps: missing ${need[*]}; run as root or install them (tests needing them will skip outside CI)" >&2

@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		return &exitError{code: 2, err: err}
 	})
 	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newServeCmd(), newDevCmd())
+	root.AddCommand(newClientCmds()...)
 	return root
 }
 

@@ -177,8 +177,10 @@ type Query struct {
 	Release string
 	Channel string
 	Arch    string
-	Limit   int
-	Offset  int
+	// BinaryOnly leaves source packages out (the public table's default).
+	BinaryOnly bool
+	Limit      int
+	Offset     int
 }
 
 // Account is a person or robot that can sign in.

@@ -59,6 +59,9 @@ func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Ar
 		if errors.Is(err, blob.ErrTooLarge) {
 			return nil, false, Errorf(ErrTooLarge, "%s is larger than the upload limit of %d bytes", name, limit)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, false, Errorf(ErrInvalid, "the upload of %s was cut off before its end", name)
+		}
 		return nil, false, fmt.Errorf("receiving %s: %w", name, err)
 	}
 	defer st.Discard()

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -84,64 +85,142 @@ func Build(ctx context.Context, opt Options) (*Result, error) {
 	tm.Scan = time.Since(t0)
 	t0 = time.Now()
 
-	var cache *cacheData
-	if opt.Update {
-		cache, err = loadCache(cachePath(opt.Dir), opt)
-		if err != nil {
-			log.Warn("createrepo cache not used; reading every package", "err", err)
-			cache = nil
-		}
+	// A full run starts a new cache; an update reuses the old one.
+	cache, err := openCache(opt.Dir, opt, opt.Update)
+	if err != nil && opt.Update {
+		log.Warn("createrepo cache not used; reading every package", "err", err)
+	}
+	if cache != nil {
+		defer cache.close()
+	} else {
+		log.Warn("createrepo cache unavailable", "err", err)
 	}
 
+	// Chunk boundaries depend only on the file names, so each worker can
+	// take a whole chunk: read its packages, render them and compress the
+	// chunk, with no barrier between reading and compressing. What a worker
+	// renders goes to the cache's data file at once and is read back from
+	// the mapping later, which keeps the heap small.
 	entries := make([]Entry, len(files))
-	var todo []int
 	for i, f := range files {
-		if cache != nil {
-			if c, ok := cache.pkgs[f.rel]; ok && c.Size == f.size && c.MTime == f.mtime {
-				entries[i] = Entry{Key: f.rel, ID: c.ID, Digest: c.Digest, Frag: cache.fragments(c)}
-				continue
+		entries[i].Key = f.rel
+	}
+	groups := splitChunks(entries)
+	starts := make([]int, len(groups))
+	for i, n := 1, 0; i < len(groups); i++ {
+		n += len(groups[i-1])
+		starts[i] = n
+	}
+	cp, err := newCompressor(opt.Compression)
+	if err != nil {
+		return nil, err
+	}
+	if cp.zenc != nil {
+		defer cp.zenc.Close()
+	}
+	recs := make([]record, len(files))
+	var (
+		done, read atomic.Int64
+		cmu        sync.Mutex
+		chunkRecs  = map[[32]byte]record{}
+		chunkN     = map[[32]byte]int{}
+		chunks     = make(ChunkSet, len(groups))
+		compressed int
+		dropped    atomic.Bool
+	)
+	ropt := RenderOptions{ChangelogLimit: opt.ChangelogLimit}
+	err = parallel(ctx, opt.Workers, len(groups), func(gi int) error {
+		g := groups[gi]
+		var fresh []int
+		for x := range g {
+			i := starts[gi] + x
+			f := files[i]
+			if cache != nil && cache.old != nil {
+				if e, ok := cache.lookup(f); ok {
+					g[x] = e
+					p := cache.pkgs[f.rel]
+					recs[i] = record{off: p.Off, lens: p.Lens, crc: p.CRC}
+					continue
+				}
+			}
+			p, err := rpm.ReadFile(f.abs)
+			if err != nil {
+				return fmt.Errorf("createrepo: %w", err)
+			}
+			fr := Render(p, Location{Href: f.rel, MTime: f.mtime / int64(time.Second)}, ropt)
+			g[x] = Entry{Key: f.rel, ID: p.SHA256, Frag: fr, Digest: FragmentDigest(fr)}
+			fresh = append(fresh, x)
+			read.Add(1)
+			if opt.Progress != nil {
+				opt.Progress(int(done.Add(1)), len(files))
 			}
 		}
-		todo = append(todo, i)
-	}
-	var done atomic.Int64
-	ropt := RenderOptions{ChangelogLimit: opt.ChangelogLimit}
-	err = parallel(ctx, opt.Workers, len(todo), func(j int) error {
-		f := files[todo[j]]
-		p, err := rpm.ReadFile(f.abs)
-		if err != nil {
-			return fmt.Errorf("createrepo: %w", err)
+		key := chunkKey(opt.Compression, g)
+		var ch *Chunk
+		var chRec record
+		cached := false
+		if cache != nil && cache.old != nil {
+			if c, ok := cache.chunk(key, len(g)); ok {
+				ch, cached = c, true
+				old := cache.chunks[key]
+				chRec = record{off: old.Off, lens: old.Lens, crc: old.CRC}
+			}
 		}
-		fr := Render(p, Location{Href: f.rel, MTime: f.mtime / int64(time.Second)}, ropt)
-		entries[todo[j]] = Entry{Key: f.rel, ID: p.SHA256, Frag: fr, Digest: FragmentDigest(fr)}
-		if opt.Progress != nil {
-			opt.Progress(int(done.Add(1)), len(todo))
+		if ch == nil {
+			ch = cp.compressChunk(g)
 		}
+		if cache != nil && !dropped.Load() {
+			items := make([][3][]byte, 0, len(fresh)+1)
+			for _, x := range fresh {
+				e := &g[x]
+				items = append(items, [3][]byte{e.Frag.Primary, e.Frag.Filelists, e.Frag.Other})
+			}
+			if !cached {
+				items = append(items, ch.Data)
+			}
+			rs, err := cache.add(items...)
+			if err != nil {
+				log.Warn("createrepo cache not written", "err", err)
+				dropped.Store(true)
+			} else {
+				for j, x := range fresh {
+					recs[starts[gi]+x] = rs[j]
+				}
+				if !cached {
+					chRec = rs[len(rs)-1]
+				}
+			}
+		}
+		cmu.Lock()
+		chunks[key] = ch
+		chunkRecs[key] = chRec
+		chunkN[key] = len(g)
+		if !cached {
+			compressed++
+		}
+		cmu.Unlock()
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-
 	tm.Read = time.Since(t0)
-	var prev ChunkSet
-	if cache != nil {
-		prev = cache.chunks
-	}
-	wr, err := Write(ctx, opt.Dir, entries, prev, WriteOptions{Compression: opt.Compression, Workers: opt.Workers, Now: opt.Now})
+	wr, err := Write(ctx, opt.Dir, entries, chunks, WriteOptions{Compression: opt.Compression, Workers: opt.Workers, Now: opt.Now})
 	if err != nil {
 		return nil, err
 	}
 	tm.Compress, tm.Write = wr.CompressTime, wr.WriteTime
 	t0 = time.Now()
-	if err := saveCache(cachePath(opt.Dir), opt, files, entries, wr.Chunks); err != nil {
-		// The repository is already correct; only the next update is slower.
-		log.Warn("could not save the createrepo cache", "err", err)
+	if cache != nil && !dropped.Load() {
+		if err := cache.save(files, entries, recs, chunkRecs, chunkN); err != nil {
+			// The repository is already correct; only the next update is slower.
+			log.Warn("could not save the createrepo cache", "err", err)
+		}
 	}
 	tm.Cache = time.Since(t0)
 	return &Result{
-		Timings: tm, Packages: len(entries), Read: len(todo), Reused: len(entries) - len(todo),
-		ChunksReused: wr.ChunksReused, ChunksWritten: wr.ChunksWritten, Files: wr.Files,
+		Timings: tm, Packages: len(entries), Read: int(read.Load()), Reused: len(entries) - int(read.Load()),
+		ChunksReused: len(groups) - compressed, ChunksWritten: compressed, Files: wr.Files,
 	}, nil
 }
 

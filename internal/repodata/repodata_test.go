@@ -86,13 +86,17 @@ func TestPrimaryRequiresFilter(t *testing.T) {
 			{Name: "bash", Flags: rpm.SenseGreater | rpm.SenseEqual, Version: "4.0"},
 			{Name: "/bin/sh", Flags: rpm.SenseScriptPre},
 			{Name: "/usr/bin/self"},
+			{Name: "self(api)", Flags: rpm.SenseEqual, Version: "1"},
 			{Name: "self(api)"},
+			{Name: "libc.so.6()(64bit)"},
+			{Name: "libc.so.6(GLIBC_2.14)(64bit)"},
+			{Name: "libc.so.6(GLIBC_2.2.5)(64bit)"},
 		},
 		Provides: []rpm.Dependency{{Name: "self(api)", Flags: rpm.SenseEqual, Version: "1"}},
 		Files:    []rpm.File{{Path: "/usr/bin/self", Mode: 0o100755}},
 	}
 	got := primaryRequires(p)
-	want := []string{"bash >= 4.0", "/bin/sh"}
+	want := []string{"bash >= 4.0", "/bin/sh", "self(api)", "libc.so.6(GLIBC_2.14)(64bit)"}
 	if strings.Join(rpm.DepStrings(got), ",") != strings.Join(want, ",") {
 		t.Errorf("primaryRequires = %v, want %v", rpm.DepStrings(got), want)
 	}
@@ -367,13 +371,36 @@ func TestCorruptCacheFallsBack(t *testing.T) {
 	if _, err := Build(ctx, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	cp := cachePath(dir)
-	b, _ := os.ReadFile(cp)
-	if err := os.WriteFile(cp, b[:len(b)/2], 0o644); err != nil {
+	idx := filepath.Join(dir, cacheDir, indexFile)
+	b, _ := os.ReadFile(idx)
+	if err := os.WriteFile(idx, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Build(ctx, Options{Dir: dir, Update: true})
 	if err != nil || res.Read != 1 {
-		t.Fatalf("update over a truncated cache: %v, %+v", err, res)
+		t.Fatalf("update over a truncated cache index: %v, %+v", err, res)
+	}
+	// Damage every data file: each record's CRC must catch it.
+	datas, _ := filepath.Glob(filepath.Join(dir, cacheDir, "*.data"))
+	if len(datas) != 1 {
+		t.Fatalf("want one cache data file, have %v", datas)
+	}
+	d, _ := os.ReadFile(datas[0])
+	for i := range d {
+		d[i] ^= 0x55
+	}
+	if err := os.WriteFile(datas[0], d, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := readRepo(t, dir)
+	res, err = Build(ctx, Options{Dir: dir, Update: true})
+	if err != nil || res.Read != 1 {
+		t.Fatalf("update over damaged cache data: %v, %+v", err, res)
+	}
+	after := readRepo(t, dir)
+	for _, k := range kinds {
+		if !bytes.Equal(before[k], after[k]) {
+			t.Errorf("%s differs after an update over damaged cache data", k)
+		}
 	}
 }

@@ -214,6 +214,25 @@ func (cp *compressor) compress(parts ...[]byte) []byte {
 	return buf.Bytes()
 }
 
+// compressKind compresses one kind of fragment of a run of entries.
+func (cp *compressor) compressKind(g []Entry, kind int) []byte {
+	parts := make([][]byte, len(g))
+	for x := range g {
+		parts[x] = frag(&g[x], kind)
+	}
+	return cp.compress(parts...)
+}
+
+// compressChunk makes the compressed chunk of a run of entries whose
+// digests are set.
+func (cp *compressor) compressChunk(g []Entry) *Chunk {
+	c := &Chunk{Key: chunkKey(cp.c, g), N: len(g)}
+	for kind := range kinds {
+		c.Data[kind] = cp.compressKind(g, kind)
+	}
+	return c
+}
+
 func preamble(kind int, n int) []byte {
 	var b []byte
 	b = append(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"...)
@@ -286,12 +305,7 @@ func Write(ctx context.Context, dir string, entries []Entry, prev ChunkSet, opt 
 	t0 := time.Now()
 	if err := parallel(ctx, opt.Workers, len(jobs), func(j int) error {
 		jb := jobs[j]
-		g := groups[jb.i]
-		parts := make([][]byte, len(g))
-		for x := range g {
-			parts[x] = frag(&g[x], jb.kind)
-		}
-		chunks[jb.i].Data[jb.kind] = cp.compress(parts...)
+		chunks[jb.i].Data[jb.kind] = cp.compressKind(groups[jb.i], jb.kind)
 		return nil
 	}); err != nil {
 		return nil, err

@@ -131,29 +131,32 @@ func renderPrimary(b []byte, p *rpm.Package, loc Location) []byte {
 }
 
 // primaryRequires filters requires the way createrepo_c does: rpmlib()
-// internals, requires on the package's own primary files or on its own
-// provides, and exact duplicates are left out.
+// internals, requires on the package's own primary files, requires that a
+// provide of the package satisfies exactly (same name, flags and version),
+// and exact duplicates are left out; of the libc.so.6 requires only the
+// highest version is kept.
 func primaryRequires(p *rpm.Package) []rpm.Dependency {
 	if len(p.Requires) == 0 {
 		return nil
 	}
-	provided := make(map[string]struct{}, len(p.Provides))
-	for _, d := range p.Provides {
-		provided[d.Name] = struct{}{}
-	}
-	var own map[string]struct{}
 	type key struct {
 		name, ver string
 		flags     uint32
 		pre       bool
 	}
+	provided := make(map[key]struct{}, len(p.Provides))
+	for _, d := range p.Provides {
+		provided[key{d.Name, d.Version, d.Flags & rpm.SenseCompareMask, false}] = struct{}{}
+	}
+	var own map[string]struct{}
 	seen := make(map[key]struct{}, len(p.Requires))
 	out := make([]rpm.Dependency, 0, len(p.Requires))
+	libc := -1
 	for _, d := range p.Requires {
 		if strings.HasPrefix(d.Name, "rpmlib(") {
 			continue
 		}
-		if _, ok := provided[d.Name]; ok {
+		if _, ok := provided[key{d.Name, d.Version, d.Flags & rpm.SenseCompareMask, false}]; ok {
 			continue
 		}
 		if strings.HasPrefix(d.Name, "/") && IsPrimaryFile(d.Name) {
@@ -172,9 +175,54 @@ func primaryRequires(p *rpm.Package) []rpm.Dependency {
 			continue
 		}
 		seen[k] = struct{}{}
+		if strings.HasPrefix(d.Name, "libc.so.6") {
+			if libc < 0 {
+				libc = len(out)
+				out = append(out, d)
+			} else if compareLibc(out[libc].Name, d.Name) < 0 {
+				out[libc] = d
+			}
+			continue
+		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// compareLibc orders libc.so.6 capabilities by the version in their first
+// parentheses: libc.so.6 < libc.so.6() < libc.so.6(GLIBC_2.3) < (GLIBC_2.14).
+func compareLibc(a, b string) int {
+	va, oka := libcVersion(a)
+	vb, okb := libcVersion(b)
+	switch {
+	case !oka && !okb:
+		return 0
+	case !oka:
+		return -1
+	case !okb:
+		return 1
+	}
+	if va == "" || vb == "" {
+		return strings.Compare(va, vb)
+	}
+	return rpm.Vercmp(va, vb)
+}
+
+func libcVersion(s string) (string, bool) {
+	i := strings.IndexByte(s, '(')
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(s[i:], ')')
+	if j < 0 {
+		return "", false
+	}
+	v := s[i+1 : i+j]
+	k := strings.IndexFunc(v, func(r rune) bool { return r >= '0' && r <= '9' })
+	if k < 0 {
+		return "", true
+	}
+	return v[k:], true
 }
 
 var flagNames = map[uint32]string{
@@ -328,10 +376,42 @@ func textElem(b []byte, indent, name, v string) []byte {
 func escText(b []byte, s string) []byte { return esc(b, s, false) }
 func escAttr(b []byte, s string) []byte { return esc(b, s, true) }
 
+// escClass marks the ASCII bytes that need work: 1 in text and
+// attributes, 2 in attributes only.
+var escClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 1
+	}
+	t['\n'], t['\t'] = 2, 2
+	t['&'], t['<'], t['>'], t['\r'] = 1, 1, 1, 1
+	t['"'] = 2
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 1 // checked for valid UTF-8
+	}
+	return t
+}()
+
 func esc(b []byte, s string, attr bool) []byte {
+	// Fast path: most names, versions and paths need no escaping at all.
+	i := 0
+	for i < len(s) {
+		k := escClass[s[i]]
+		if k == 1 || k == 2 && attr {
+			break
+		}
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
 	last := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
+		k := escClass[c]
+		if k == 0 || k == 2 && !attr {
+			i++
+			continue
+		}
 		if c >= 0x80 {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
@@ -345,26 +425,23 @@ func esc(b []byte, s string, attr bool) []byte {
 			continue
 		}
 		var rep string
-		switch {
-		case c == '&':
+		switch c {
+		case '&':
 			rep = "&amp;"
-		case c == '<':
+		case '<':
 			rep = "&lt;"
-		case c == '>':
+		case '>':
 			rep = "&gt;"
-		case c == '"' && attr:
+		case '"':
 			rep = "&quot;"
-		case c == '\n' && attr:
+		case '\n':
 			rep = "&#10;"
-		case c == '\t' && attr:
+		case '\t':
 			rep = "&#9;"
-		case c == '\r':
+		case '\r':
 			rep = "&#13;"
-		case c < 0x20 && c != '\n' && c != '\t':
-			rep = ""
 		default:
-			i++
-			continue
+			rep = "" // a control character XML 1.0 cannot carry
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, rep...)

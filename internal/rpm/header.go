@@ -68,9 +68,22 @@ func parseHeader(what string, indexBytes, data []byte) (*header, error) {
 		if e.count == 0 && e.typ != typeNull {
 			return nil, fmt.Errorf("%s: tag %d has a count of zero", what, e.tag)
 		}
-		if sz := typeSize(e.typ); sz > 0 {
+		switch sz := typeSize(e.typ); {
+		case sz > 0:
 			if uint64(e.offset)+uint64(e.count)*uint64(sz) > uint64(len(data)) {
 				return nil, fmt.Errorf("%s: tag %d (%d values) runs past the end of the data store", what, e.tag, e.count)
+			}
+		case e.typ == typeString && e.count != 1:
+			return nil, fmt.Errorf("%s: tag %d is a string with a count of %d (must be 1)", what, e.tag, e.count)
+		case e.typ == typeStringArray || e.typ == typeI18NString || e.typ == typeString:
+			// As rpm does: every string must end inside the data store.
+			pos := int(e.offset)
+			for j := uint32(0); j < e.count; j++ {
+				end := indexByte(data, pos)
+				if end < 0 {
+					return nil, fmt.Errorf("%s: tag %d: string %d of %d is not terminated inside the data store", what, e.tag, j+1, e.count)
+				}
+				pos = end + 1
 			}
 		}
 		h.index[i] = e

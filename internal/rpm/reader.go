@@ -1,6 +1,7 @@
 package rpm
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -73,11 +74,22 @@ func ReadFile(path string) (*Package, error) {
 	return Read(f, path)
 }
 
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+var (
+	copyBufs   = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+	bufReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+)
 
 // Read reads a whole RPM from r, hashing every byte. name is used in errors.
 // A file shorter than its signature header says is reported as truncated.
 func Read(r io.Reader, name string) (*Package, error) {
+	// The header is read in many small pieces: buffer them.
+	br := bufReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		bufReaders.Put(br)
+	}()
+	r = br
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 	p, sigSize, err := readHeaders(cr, name)

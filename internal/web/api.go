@@ -27,6 +27,20 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", s.api(s.apiRemoveBuild))
 	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/publish", s.api(s.apiPublish))
 	mux.HandleFunc("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		// A known path with another method is a 405 that says which
+		// methods it takes; anything else is a 404.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return catalog.Errorf(errMethod, "%s takes %s, not %s", r.URL.Path, strings.Join(allow, " or "), r.Method)
+		}
 		return catalog.Errorf(catalog.ErrNotFound, "no API endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path)
 	}))
 }

@@ -223,11 +223,11 @@ func (s *Server) apiAccount(r *http.Request) (*catalog.Account, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
-			return nil, fmt.Errorf("the Authorization header must be \"Bearer <token>\": %w", errUnauthorized)
+			return nil, catalog.Errorf(errUnauthorized, "the Authorization header must be \"Bearer <token>\"")
 		}
 		a, err := s.store.TokenAccount(r.Context(), auth.HashToken(strings.TrimSpace(tok)))
 		if errors.Is(err, catalog.ErrNotFound) {
-			return nil, fmt.Errorf("the API token is unknown or revoked: %w", errUnauthorized)
+			return nil, catalog.Errorf(errUnauthorized, "the API token is unknown or revoked")
 		}
 		return a, err
 	}
@@ -242,10 +242,10 @@ func (s *Server) requireAdmin(r *http.Request) (*catalog.Account, error) {
 		return nil, err
 	}
 	if a == nil {
-		return nil, fmt.Errorf("sign in first: this action needs an API token (Authorization: Bearer ...): %w", errUnauthorized)
+		return nil, catalog.Errorf(errUnauthorized, "sign in first: this action needs an API token (Authorization: Bearer ...)")
 	}
 	if !a.Admin {
-		return nil, fmt.Errorf("account %s may not do this: %w", a.Name, errForbidden)
+		return nil, catalog.Errorf(errForbidden, "account %s may not do this", a.Name)
 	}
 	return a, nil
 }

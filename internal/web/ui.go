@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,7 @@ func parsePages() (map[string]*template.Template, error) {
 func (s *Server) uiRoutes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /{$}", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
@@ -168,13 +170,15 @@ type packagesPage struct {
 	Release  string
 	Channel  string
 	Releases []catalog.Release
+	Sources  bool // source packages are listed too
 }
 
 func (s *Server) uiPackages(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	const pageSize = 50
 	off := atoiDefault(q.Get("offset"), 0)
-	query := catalog.Query{Text: strings.TrimSpace(q.Get("q")), Release: q.Get("release"), Channel: q.Get("channel"), Limit: pageSize, Offset: off}
+	query := catalog.Query{Text: strings.TrimSpace(q.Get("q")), Release: q.Get("release"), Channel: q.Get("channel"),
+		BinaryOnly: q.Get("sources") != "1", Limit: pageSize, Offset: off}
 	rows, total, err := s.store.SearchPackages(r.Context(), query)
 	if err != nil {
 		return err
@@ -183,7 +187,7 @@ func (s *Server) uiPackages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := packagesPage{Rows: rows, Total: total, Offset: off, Release: query.Release, Channel: query.Channel, Releases: rels}
+	p := packagesPage{Rows: rows, Total: total, Offset: off, Release: query.Release, Channel: query.Channel, Releases: rels, Sources: !query.BinaryOnly}
 	link := func(o int) string {
 		v := url.Values{}
 		for k, vs := range q {
@@ -213,6 +217,9 @@ func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// rpm lists a requirement once per reason (scriptlet, file ...); a
+	// reader needs it once.
+	d.Requires = slices.Compact(slices.Sorted(slices.Values(d.Requires)))
 	b, err := s.store.Build(r.Context(), a.BuildID)
 	if err != nil {
 		return err
@@ -314,7 +321,7 @@ func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrInvalid, "the form could not be read")
 	}
 	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
-		return fmt.Errorf("the form has expired or did not come from this site; reload the page and try again: %w", errForbidden)
+		return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
 	}
 	name := strings.TrimSpace(r.PostForm.Get("account"))
 	secret := r.PostForm.Get("secret")
@@ -361,7 +368,7 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrInvalid, "the form could not be read")
 	}
 	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
-		return fmt.Errorf("the form has expired; reload the page and try again: %w", errForbidden)
+		return catalog.Errorf(errForbidden, "the form has expired; reload the page and try again")
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/", http.StatusSeeOther)

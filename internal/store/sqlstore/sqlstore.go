@@ -267,6 +267,10 @@ func (s *Store) SearchPackages(ctx context.Context, q catalog.Query) ([]catalog.
 		where = append(where, `a.arch = ?`)
 		args = append(args, q.Arch)
 	}
+	if q.BinaryOnly {
+		where = append(where, `a.is_source = ?`)
+		args = append(args, false)
+	}
 	if q.Release != "" || q.Channel != "" {
 		cond := `EXISTS (SELECT 1 FROM channel_builds cb JOIN channels c ON c.release = cb.release AND c.name = cb.channel
  WHERE cb.build_id = a.build_id AND ` + membership

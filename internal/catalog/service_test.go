@@ -1,0 +1,212 @@
+package catalog_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/rpmpack"
+	"github.com/smeserver/smeforge/internal/blob"
+	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/store/sqlstore"
+)
+
+type pkg struct {
+	name, version, release, arch string
+	source                       bool
+	body                         string
+}
+
+func makeRPM(t *testing.T, p pkg) []byte {
+	t.Helper()
+	r, err := rpmpack.NewRPM(rpmpack.RPMMetaData{Name: p.name, Version: p.version, Release: p.release, Arch: p.arch,
+		Summary: "summary of " + p.name, Licence: "MIT", BuildTime: time.Unix(1700000000, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.source {
+		r.AddCustomTag(1106, rpmpack.EntryUint32([]uint32{1}))
+	} else {
+		r.AddCustomTag(1044, rpmpack.EntryString(p.name+"-"+p.version+"-"+p.release+".src.rpm"))
+	}
+	r.AddFile(rpmpack.RPMFile{Name: "/usr/share/" + p.name + "/data", Body: []byte(p.body), Mode: 0o100644})
+	var b bytes.Buffer
+	if err := r.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func newService(t *testing.T) (*catalog.Service, *sqlstore.Store, *blob.Dir) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bl, err := blob.NewDir(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &catalog.Service{Store: st, Blobs: bl, MaxUpload: 1 << 20}, st, bl
+}
+
+func countBlobs(t *testing.T, bl *blob.Dir) int {
+	n := 0
+	if err := bl.List(context.Background(), func(string) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(bl.Root(), "tmp"))
+	return n + len(tmp)
+}
+
+func TestIngest(t *testing.T) {
+	ctx := context.Background()
+	svc, st, bl := newService(t)
+	bin := makeRPM(t, pkg{name: "hello", version: "1.0", release: "1", arch: "noarch", body: "a"})
+	src := makeRPM(t, pkg{name: "hello", version: "1.0", release: "1", arch: "noarch", source: true, body: "s"})
+
+	a, created, err := svc.Ingest(ctx, bytes.NewReader(bin), "hello.rpm", "tester")
+	if err != nil || !created {
+		t.Fatalf("first ingest: created=%v err=%v", created, err)
+	}
+	if a.BuildID != "hello-1.0-1" || a.Filename != "hello-1.0-1.noarch.rpm" {
+		t.Errorf("artifact = %+v", a)
+	}
+	if _, created, err = svc.Ingest(ctx, bytes.NewReader(bin), "again.rpm", "tester"); err != nil || created {
+		t.Errorf("same file again: created=%v err=%v, want a no-op", created, err)
+	}
+	s, created, err := svc.Ingest(ctx, bytes.NewReader(src), "hello.src.rpm", "tester")
+	if err != nil || !created || !s.Source || s.Arch != "src" {
+		t.Fatalf("srpm: %+v created=%v err=%v", s, created, err)
+	}
+	b, err := st.Build(ctx, "hello-1.0-1")
+	if err != nil || !b.HasSource || len(b.Artifacts) != 2 {
+		t.Fatalf("build = %+v, %v", b, err)
+	}
+	if got := countBlobs(t, bl); got != 2 {
+		t.Errorf("%d blobs stored, want 2", got)
+	}
+
+	// Bad inputs change nothing.
+	other := makeRPM(t, pkg{name: "hello", version: "1.0", release: "1", arch: "noarch", body: "different"})
+	noise := make([]byte, 2<<20)
+	rand.Read(noise) // incompressible, so that the file really is large
+	big := makeRPM(t, pkg{name: "big", version: "1", release: "1", arch: "noarch", body: string(noise)})
+	for _, tc := range []struct {
+		name string
+		data []byte
+		kind error
+		want string
+	}{
+		{"not-an-rpm.rpm", []byte("hello world, not a package"), catalog.ErrInvalid, "not an RPM"},
+		{"truncated.rpm", bin[:len(bin)/2], catalog.ErrInvalid, "truncated"},
+		{"conflict.rpm", other, catalog.ErrConflict, "different content"},
+		{"big.rpm", big, catalog.ErrTooLarge, "upload limit"},
+	} {
+		_, _, err := svc.Ingest(ctx, bytes.NewReader(tc.data), tc.name, "tester")
+		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %v saying %q", tc.name, err, tc.kind, tc.want)
+		}
+		if tc.kind == catalog.ErrInvalid && !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%s: error %q does not name the file", tc.name, err)
+		}
+	}
+	if got := countBlobs(t, bl); got != 2 {
+		t.Errorf("after bad uploads %d blobs/temp files, want 2", got)
+	}
+	rows, total, err := st.SearchPackages(ctx, catalog.Query{})
+	if err != nil || total != 2 || len(rows) != 2 {
+		t.Errorf("catalog after bad uploads: %d rows, total %d, %v", len(rows), total, err)
+	}
+}
+
+func TestReleasesAndChannels(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newService(t)
+	for _, p := range []pkg{
+		{name: "a", version: "1", release: "1", arch: "noarch"},
+		{name: "b", version: "1", release: "1", arch: "x86_64"},
+		{name: "c", version: "1", release: "1", arch: "aarch64"},
+		{name: "a", version: "1", release: "1", arch: "noarch", source: true},
+	} {
+		if _, _, err := svc.Ingest(ctx, bytes.NewReader(makeRPM(t, p)), p.name, "t"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, base string
+		kind       error
+	}{
+		{"10", "Rocky Linux 8", catalog.ErrConflict},
+		{"../etc", "x", catalog.ErrInvalid},
+		{"11", "", catalog.ErrInvalid},
+		{"a b", "x", catalog.ErrInvalid},
+	} {
+		if _, err := svc.CreateRelease(ctx, tc.name, tc.base, nil); !errors.Is(err, tc.kind) {
+			t.Errorf("CreateRelease(%q, %q) = %v, want %v", tc.name, tc.base, err, tc.kind)
+		}
+	}
+	chans, err := st.Channels(ctx, "10")
+	if err != nil || len(chans) != len(catalog.DefaultChannels) || chans[0].Name != "os" {
+		t.Fatalf("channels = %+v, %v", chans, err)
+	}
+	v, err := svc.ChangeChannel(ctx, "10", "os", []string{"a-1-1", "b-1-1", "c-1-1"}, nil, "t")
+	if err != nil || v.Version != 1 {
+		t.Fatalf("add: %+v %v", v, err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "os", []string{"a-1-1"}, nil, "t"); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("adding twice: %v", err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "os", []string{"nope-1-1"}, nil, "t"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("adding unknown build: %v", err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "nochannel", []string{"a-1-1"}, nil, "t"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("unknown channel: %v", err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "os", nil, []string{"b-1-1"}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	// Versions are immutable: version 1 still has b, version 2 does not.
+	for _, tc := range []struct {
+		version int64
+		arch    string
+		want    string
+	}{
+		{1, "x86_64", "a-1-1.noarch.rpm b-1-1.x86_64.rpm"},
+		{2, "x86_64", "a-1-1.noarch.rpm"},
+		{2, "aarch64", "a-1-1.noarch.rpm c-1-1.aarch64.rpm"},
+		{2, "source", "a-1-1.src.rpm"},
+		{0, "x86_64", ""},
+	} {
+		es, err := st.RepoEntries(ctx, "10", "os", tc.version, tc.arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Filename)
+		}
+		if got := strings.Join(names, " "); got != tc.want {
+			t.Errorf("version %d %s = %q, want %q", tc.version, tc.arch, got, tc.want)
+		}
+	}
+	hist, err := st.ChannelVersions(ctx, "10", "os")
+	if err != nil || len(hist) != 3 || hist[0].Change != "removed b-1-1" {
+		t.Errorf("history = %+v, %v", hist, err)
+	}
+	rows, _, err := st.SearchPackages(ctx, catalog.Query{Text: "A", Release: "10", Channel: "os"})
+	if err != nil || len(rows) != 2 || len(rows[0].Channels) != 1 {
+		t.Errorf("search a in 10/os = %+v, %v", rows, err)
+	}
+}
