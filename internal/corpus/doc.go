@@ -1,0 +1,3 @@
+// Package corpus writes realistic RPM files without rpmbuild, for
+// benchmarks, tests and the demo.
+package corpus
