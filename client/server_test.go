@@ -53,7 +53,7 @@ func startForge(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Config{
-		Catalog: &catalog.Service{Store: st, Blobs: blobs, MaxUpload: 32 << 20}, Store: st, Blobs: blobs,
+		Catalog: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), MaxUpload: 32 << 20}, Store: st, Blobs: blobs,
 		Publisher: publish.New(st, filepath.Join(dir, "repos"), nil, nil), Keys: auth.NewKeys(bytes.Repeat([]byte("k"), 32)),
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func newDevBenchPublishCmd() *cobra.Command {
 		runs    int
 	)
 	c := &cobra.Command{
-		Use:   "bench-publish --corpus DIR [--runs N]",
+		Use:   "bench-publish [--runs N] CORPUS_DIR",
 		Short: "Measure publishing a large channel after one change",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -72,7 +72,7 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger) (*forge, e
 	}
 	return &forge{
 		store: st, blobs: blobs, keys: keys,
-		cat: &catalog.Service{Store: st, Blobs: blobs, Log: log},
+		cat: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log},
 		pub: publish.New(st, filepath.Join(dataDir, "repos"), log, nil),
 	}, nil
 }

@@ -69,6 +69,10 @@ func (d *Dir) path(sum string) string {
 // that the caller commits or discards: ingest checks the content before it
 // becomes part of the store.
 func (d *Dir) Stage(ctx context.Context, r io.Reader, limit int64) (*Staged, error) {
+	return d.stage(ctx, r, limit)
+}
+
+func (d *Dir) stage(ctx context.Context, r io.Reader, limit int64) (*Staged, error) {
 	f, err := os.CreateTemp(filepath.Join(d.root, "tmp"), "upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("staging blob: %w", err)
@@ -117,6 +121,9 @@ type Staged struct {
 	f      *os.File
 	done   bool
 }
+
+// Digest is the hex SHA-256 of the staged content.
+func (s *Staged) Digest() string { return s.SHA256 }
 
 // Read reads the staged content from the start (after Stage).
 func (s *Staged) Read(b []byte) (int, error) { return s.f.Read(b) }
@@ -175,7 +182,7 @@ func (s *Staged) Discard() {
 
 // Open opens a blob for reading (it implements io.ReadSeeker for Range
 // requests).
-func (d *Dir) Open(ctx context.Context, sum string) (*os.File, Info, error) {
+func (d *Dir) Open(ctx context.Context, sum string) (io.ReadSeekCloser, Info, error) {
 	if !ValidDigest(sum) {
 		return nil, Info{}, fmt.Errorf("opening blob %q: %w", sum, ErrNotFound)
 	}

@@ -19,10 +19,32 @@ import (
 // DefaultMaxUpload bounds one uploaded file.
 const DefaultMaxUpload = 1 << 30
 
-// Blobs is what the catalog needs of the blob store.
+// Blobs is what the catalog needs of the blob store: content is staged
+// (read once, hashed, size-limited), checked, then committed or discarded.
 type Blobs interface {
-	Stage(ctx context.Context, r io.Reader, limit int64) (*blob.Staged, error)
+	Stage(ctx context.Context, r io.Reader, limit int64) (Staged, error)
 	Remove(ctx context.Context, sum string) error
+}
+
+// Staged is content received but not yet part of the store.
+type Staged interface {
+	io.Reader
+	Digest() string // hex SHA-256 of the content
+	Commit() error
+	Discard()
+}
+
+// LocalBlobs adapts a blob folder to Blobs.
+func LocalBlobs(d *blob.Dir) Blobs { return localBlobs{d} }
+
+type localBlobs struct{ *blob.Dir }
+
+func (b localBlobs) Stage(ctx context.Context, r io.Reader, limit int64) (Staged, error) {
+	st, err := b.Dir.Stage(ctx, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // Service applies the catalog's rules on top of a Store and a blob store.
@@ -69,7 +91,7 @@ func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Ar
 	if err != nil {
 		return nil, false, Errorf(ErrInvalid, "%w", err)
 	}
-	if p.SHA256 != st.SHA256 {
+	if p.SHA256 != st.Digest() {
 		return nil, false, fmt.Errorf("%s changed while it was read", name)
 	}
 	a, d, f := Describe(p, s.now(), by)

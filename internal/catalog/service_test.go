@@ -55,7 +55,7 @@ func newService(t *testing.T) (*catalog.Service, *sqlstore.Store, *blob.Dir) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &catalog.Service{Store: st, Blobs: bl, MaxUpload: 1 << 20}, st, bl
+	return &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(bl), MaxUpload: 1 << 20}, st, bl
 }
 
 func countBlobs(t *testing.T, bl *blob.Dir) int {

@@ -32,7 +32,7 @@ func setup(t *testing.T, n int) (*catalog.Service, *sqlstore.Store, string) {
 	}
 	t.Cleanup(func() { st.Close() })
 	bl, _ := blob.NewDir(filepath.Join(dir, "blobs"))
-	svc := &catalog.Service{Store: st, Blobs: bl}
+	svc := &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(bl)}
 	var ids []string
 	for i := 0; i < n; i++ {
 		for _, src := range []bool{false, true} {

@@ -75,6 +75,8 @@ type cache struct {
 	chunks  map[[32]byte]cachedChunk
 	mapping []byte // the data file as it was when opened (read-only)
 
+	full []byte // the whole data file after this run's appends
+
 	mu       sync.Mutex
 	f        *os.File
 	dataName string
@@ -240,8 +242,22 @@ func (c *cache) add(items ...[3][]byte) ([]record, error) {
 	return recs, nil
 }
 
-// close releases the mapping and the data file.
+// mapAll maps the data file with everything appended so far.
+func (c *cache) mapAll() ([]byte, error) {
+	m, err := mapFile(c.f, c.size)
+	if err != nil {
+		return nil, err
+	}
+	c.full = m
+	return m, nil
+}
+
+// close releases the mappings and the data file.
 func (c *cache) close() {
+	if c.full != nil {
+		unmapFile(c.full)
+		c.full = nil
+	}
 	if c.mapping != nil {
 		unmapFile(c.mapping)
 		c.mapping = nil

@@ -119,6 +119,7 @@ func Build(ctx context.Context, opt Options) (*Result, error) {
 		defer cp.zenc.Close()
 	}
 	recs := make([]record, len(files))
+	remap := make([]bool, len(files))
 	var (
 		done, read atomic.Int64
 		cmu        sync.Mutex
@@ -183,11 +184,16 @@ func Build(ctx context.Context, opt Options) (*Result, error) {
 				log.Warn("createrepo cache not written", "err", err)
 				dropped.Store(true)
 			} else {
+				// The bytes now live in the data file; drop the heap copies
+				// and read them back through the mapping (remapped below).
 				for j, x := range fresh {
 					recs[starts[gi]+x] = rs[j]
+					g[x].Frag = Fragments{}
+					remap[starts[gi]+x] = true
 				}
 				if !cached {
 					chRec = rs[len(rs)-1]
+					ch = &Chunk{Key: ch.Key, N: ch.N}
 				}
 			}
 		}
@@ -203,6 +209,24 @@ func Build(ctx context.Context, opt Options) (*Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cache != nil && !dropped.Load() {
+		m, err := cache.mapAll()
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range recs {
+			if remap[i] {
+				f := split3(m[r.off:], r.lens)
+				entries[i].Frag = Fragments{Primary: f[0], Filelists: f[1], Other: f[2]}
+			}
+		}
+		for k, ch := range chunks {
+			if ch.Data[0] == nil && ch.Data[1] == nil {
+				r := chunkRecs[k]
+				ch.Data = split3(m[r.off:], r.lens)
+			}
+		}
 	}
 	tm.Read = time.Since(t0)
 	wr, err := Write(ctx, opt.Dir, entries, chunks, WriteOptions{Compression: opt.Compression, Workers: opt.Workers, Now: opt.Now})

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,7 +28,7 @@ import (
 type Config struct {
 	Catalog   *catalog.Service
 	Store     catalog.Store
-	Blobs     *blob.Dir
+	Blobs     Blobs
 	Publisher *publish.Publisher
 	Keys      *auth.Keys
 	Log       *slog.Logger
@@ -37,11 +38,17 @@ type Config struct {
 	PublicURL string
 }
 
+// Blobs is what the web layer needs of the blob store: open a package file
+// for reading, with seeking for Range requests.
+type Blobs interface {
+	Open(ctx context.Context, sum string) (io.ReadSeekCloser, blob.Info, error)
+}
+
 // Server serves the API, the repositories and the web UI.
 type Server struct {
 	cat       *catalog.Service
 	store     catalog.Store
-	blobs     *blob.Dir
+	blobs     Blobs
 	pub       *publish.Publisher
 	keys      *auth.Keys
 	log       *slog.Logger
