@@ -52,12 +52,12 @@ cat <<MSG
   The release's channels: $url/releases   (dnf config for servers: $url/repo/10.repo)
 
   List what a server would see:
-    dnf --setopt=reposdir=/dev/null --repofrompath=smeos,$url/repo/10/os/x86_64/ \\
+    dnf --noplugins --setopt=reposdir=/dev/null --repofrompath=smeos,$url/repo/10/os/x86_64/ \\
         --repofrompath=smeaddons,$url/repo/10/addons/x86_64/ --repo=smeos --repo=smeaddons \\
         --setopt=gpgcheck=0 --releasever=10 repoquery --available
 
   Install from it into a throw-away root:
-    dnf -y --setopt=reposdir=/dev/null --repofrompath=smeos,$url/repo/10/os/x86_64/ \\
+    dnf -y --noplugins --setopt=reposdir=/dev/null --repofrompath=smeos,$url/repo/10/os/x86_64/ \\
         --repofrompath=smeaddons,$url/repo/10/addons/x86_64/ --repo=smeos --repo=smeaddons \\
         --nogpgcheck --releasever=10 --installroot=/tmp/smeforge-demo-root install smeforge-demo-mailstats
 

@@ -468,7 +468,7 @@ func TestDemoInstall(t *testing.T) {
 		t.Fatalf("createrepo_c: %v\n%s", err, out)
 	}
 	root := t.TempDir()
-	cmd := exec.Command(dnf, "-y", "-q", "--installroot="+root, "--releasever=9", "--disablerepo=*",
+	cmd := exec.Command(dnf, "-y", "-q", "--noplugins", "--installroot="+root, "--releasever=9", "--disablerepo=*",
 		"--repofrompath=demo,file://"+repo, "--enablerepo=demo", "--setopt=demo.gpgcheck=0",
 		"--setopt=cachedir="+filepath.Join(t.TempDir(), "cache"), "install", "smeforge-demo-hello")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -144,7 +144,7 @@ func Build(ctx context.Context, opt Options) (*Result, error) {
 					continue
 				}
 			}
-			p, err := rpm.ReadFile(f.abs)
+			p, err := rpm.ReadFileWith(f.abs, rpm.ReadOptions{SkipPayloadDigest: true})
 			if err != nil {
 				return fmt.Errorf("createrepo: %w", err)
 			}

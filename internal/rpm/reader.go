@@ -3,8 +3,10 @@ package rpm
 import (
 	"bufio"
 	"bytes"
+	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -64,14 +66,28 @@ const (
 	sigTagOpenPGPHeader = 278
 )
 
-// ReadFile reads the RPM at path: headers, signature, file size and SHA-256.
+// ReadOptions tune Read.
+type ReadOptions struct {
+	// SkipPayloadDigest trusts the payload without checking its digest
+	// (createrepo_c does not check it either). The digest of the header is
+	// always checked.
+	SkipPayloadDigest bool
+}
+
+// ReadFile reads the RPM at path: headers, signature, file size and
+// SHA-256, and checks the payload's digest.
 func ReadFile(path string) (*Package, error) {
+	return ReadFileWith(path, ReadOptions{})
+}
+
+// ReadFileWith is ReadFile with options.
+func ReadFileWith(path string, opt ReadOptions) (*Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading rpm: %w", err)
 	}
 	defer f.Close()
-	return Read(f, path)
+	return ReadWith(f, path, opt)
 }
 
 var (
@@ -79,9 +95,14 @@ var (
 	bufReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 )
 
-// Read reads a whole RPM from r, hashing every byte. name is used in errors.
-// A file shorter than its signature header says is reported as truncated.
-func Read(r io.Reader, name string) (*Package, error) {
+// Read reads a whole RPM from r, hashing every byte, and checks the
+// payload's digest (PAYLOADDIGEST, or the signature header's MD5 of header
+// and payload in older packages). name is used in errors. A file shorter
+// than its signature header says is reported as truncated.
+func Read(r io.Reader, name string) (*Package, error) { return ReadWith(r, name, ReadOptions{}) }
+
+// ReadWith is Read with options.
+func ReadWith(r io.Reader, name string, opt ReadOptions) (*Package, error) {
 	// The header is read in many small pieces: buffer them.
 	br := bufReaders.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -92,14 +113,21 @@ func Read(r io.Reader, name string) (*Package, error) {
 	r = br
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
-	p, sigSize, err := readHeaders(cr, name)
+	p, info, err := readHeaders(cr, name)
 	if err != nil {
 		return nil, err
+	}
+	sigSize := info.sigSize
+	var check hash.Hash
+	var dst io.Writer = hashWriter{h}
+	if !opt.SkipPayloadDigest && info.check != nil {
+		check = info.check
+		dst = io.MultiWriter(h, check)
 	}
 	bp := copyBufs.Get().(*[]byte)
 	// The payload goes straight from r into the hash; the headers were
 	// hashed on their way through the TeeReader.
-	n, err := io.CopyBuffer(hashWriter{h}, r, *bp)
+	n, err := io.CopyBuffer(dst, r, *bp)
 	copyBufs.Put(bp)
 	cr.n += n
 	if err != nil {
@@ -112,8 +140,22 @@ func Read(r io.Reader, name string) (*Package, error) {
 		}
 		return nil, &FormatError{File: name, What: fmt.Sprintf("%d bytes of trailing data after the payload", cr.n-p.HeaderStart-sigSize)}
 	}
+	if check != nil {
+		if got := check.Sum(nil); !bytes.Equal(got, info.want) {
+			return nil, &FormatError{File: name, What: fmt.Sprintf("payload %s digest mismatch: the file is damaged (header says %x, payload hashes to %x)", info.what, info.want, got)}
+		}
+	}
 	p.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return p, nil
+}
+
+// headerInfo is what readHeaders learns beyond the package: the size the
+// signature header gives header and payload, and how to check the payload.
+type headerInfo struct {
+	sigSize int64
+	check   hash.Hash // fed the payload (and, for MD5, already the header)
+	want    []byte
+	what    string
 }
 
 // hashWriter hides io.ReaderFrom-less hashes behind a plain Writer so that
@@ -195,67 +237,129 @@ func readBlob(r io.Reader, name, what string, maxIndex, maxData uint32) (index, 
 	return index, data, nil
 }
 
-func readHeaders(r *countingReader, name string) (*Package, int64, error) {
+func readHeaders(r *countingReader, name string) (*Package, headerInfo, error) {
+	var none headerInfo
 	lead := make([]byte, leadSize)
 	if _, err := io.ReadFull(r, lead); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, 0, &FormatError{File: name, What: "not an RPM file (shorter than the 96-byte lead)", Err: ErrNotRPM}
+			return nil, none, &FormatError{File: name, What: "not an RPM file (shorter than the 96-byte lead)", Err: ErrNotRPM}
 		}
-		return nil, 0, truncErr(name, "lead", err)
+		return nil, none, truncErr(name, "lead", err)
 	}
 	if !bytes.Equal(lead[:4], leadMagic) {
-		return nil, 0, &FormatError{File: name, What: "not an RPM file (bad lead magic)", Err: ErrNotRPM}
+		return nil, none, &FormatError{File: name, What: "not an RPM file (bad lead magic)", Err: ErrNotRPM}
 	}
 	if lead[4] < 3 {
-		return nil, 0, &FormatError{File: name, What: fmt.Sprintf("RPM format version %d is not supported", lead[4])}
+		return nil, none, &FormatError{File: name, What: fmt.Sprintf("RPM format version %d is not supported", lead[4])}
 	}
 	if st := binary.BigEndian.Uint16(lead[78:]); st != sigTypeHeader {
-		return nil, 0, &FormatError{File: name, What: fmt.Sprintf("unsupported signature type %d in the lead", st)}
+		return nil, none, &FormatError{File: name, What: fmt.Sprintf("unsupported signature type %d in the lead", st)}
 	}
 
 	sigIndex, sigData, err := readBlob(r, name, "signature header", maxSigIndex, maxSigData)
 	if err != nil {
-		return nil, 0, err
+		return nil, none, err
 	}
 	sig, err := parseHeader("signature header", sigIndex, sigData)
 	if err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	// The signature header is padded to a multiple of 8 bytes.
 	if pad := (8 - len(sigData)%8) % 8; pad > 0 {
 		if _, err := io.ReadFull(r, make([]byte, pad)); err != nil {
-			return nil, 0, truncErr(name, "signature header padding", err)
+			return nil, none, truncErr(name, "signature header padding", err)
 		}
 	}
 	start := r.n
 	hIndex, hData, err := readBlob(r, name, "header", maxHeaderIndex, maxHeaderData)
 	if err != nil {
-		return nil, 0, err
+		return nil, none, err
 	}
 	end := r.n
 	hdr, err := parseHeader("header", hIndex, hData)
 	if err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	if err := checkHeaderDigest(sig, hIndex, hData); err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	p, err := packageFromHeader(hdr)
 	if err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	p.HeaderStart, p.HeaderEnd = start, end
 	if err := fillFromSignature(p, sig); err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	size, _, err := sig.getInt(sigTagLongSize)
 	if err == nil && size == 0 {
 		size, _, err = sig.getInt(sigTagSize)
 	}
 	if err != nil {
-		return nil, 0, &FormatError{File: name, What: err.Error()}
+		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
-	return p, size, nil
+	info := headerInfo{sigSize: size}
+	if err := payloadCheck(&info, hdr, sig, hIndex, hData); err != nil {
+		return nil, none, &FormatError{File: name, What: err.Error()}
+	}
+	return p, info, nil
+}
+
+// Payload digest tags of the main header.
+const (
+	tagPayloadDigest     = 5092
+	tagPayloadDigestAlgo = 5093
+)
+
+// payloadCheck sets up the payload's digest check: PAYLOADDIGEST where the
+// package has one (rpm >= 4.14), else the signature header's MD5 of header
+// and payload.
+func payloadCheck(info *headerInfo, hdr, sig *header, index, data []byte) error {
+	ds, err := hdr.getStrings(tagPayloadDigest)
+	if err != nil {
+		return err
+	}
+	if len(ds) > 0 && ds[0] != "" {
+		algo, ok, err := hdr.getInt(tagPayloadDigestAlgo)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			algo = 8
+		}
+		want, err := hex.DecodeString(ds[0])
+		if err != nil {
+			return fmt.Errorf("header: payload digest %q is not hexadecimal", ds[0])
+		}
+		switch algo {
+		case 8:
+			info.check, info.what = sha256.New(), "SHA-256"
+		case 10:
+			info.check, info.what = sha512.New(), "SHA-512"
+		case 2:
+			info.check, info.what = sha1.New(), "SHA-1"
+		case 1:
+			info.check, info.what = md5.New(), "MD5"
+		default:
+			return nil // an algorithm rpm added later: not checked here
+		}
+		info.want = want
+		return nil
+	}
+	m, err := sig.getBin(sigTagMD5)
+	if err != nil || len(m) != md5.Size {
+		return err
+	}
+	h := md5.New()
+	var intro [headerIntro]byte
+	copy(intro[:], headerMagic)
+	binary.BigEndian.PutUint32(intro[8:], uint32(len(index)/16))
+	binary.BigEndian.PutUint32(intro[12:], uint32(len(data)))
+	h.Write(intro[:])
+	h.Write(index)
+	h.Write(data)
+	info.check, info.want, info.what = h, m, "MD5 (of header and payload)"
+	return nil
 }
 
 // checkHeaderDigest compares the header's SHA-256 (or SHA-1) digest in the

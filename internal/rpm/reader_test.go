@@ -159,6 +159,15 @@ func TestReadBadInput(t *testing.T) {
 		want string
 	}{"header byte flipped", flip, "digest mismatch"})
 
+	// A flipped byte in the payload must be caught by the payload digest.
+	payload := bytes.Clone(good)
+	payload[len(payload)-20] ^= 0xff
+	cases = append(cases, struct {
+		name string
+		data []byte
+		want string
+	}{"payload byte flipped", payload, "payload SHA-256 digest mismatch"})
+
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var ms0, ms1 runtime.MemStats
@@ -179,6 +188,14 @@ func TestReadBadInput(t *testing.T) {
 				t.Errorf("allocated %d MiB for a %d-byte input", grew>>20, len(c.data))
 			}
 		})
+	}
+}
+
+func TestSkipPayloadDigest(t *testing.T) {
+	b := fixture(t)
+	b[len(b)-20] ^= 0xff
+	if _, err := ReadWith(bytes.NewReader(b), "x.rpm", ReadOptions{SkipPayloadDigest: true}); err != nil {
+		t.Errorf("SkipPayloadDigest still checked the payload: %v", err)
 	}
 }
 

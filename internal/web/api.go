@@ -182,6 +182,14 @@ func (s *Server) apiCreateRelease(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	for _, c := range chans {
+		if err := s.publishEmpty(r, c.Release, c.Name); err != nil {
+			return err
+		}
+	}
+	if chans, err = s.store.Channels(r.Context(), rel.Name); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"release": rel, "channels": chans})
 	return nil
 }
@@ -232,6 +240,12 @@ func (s *Server) apiCreateChannel(w http.ResponseWriter, r *http.Request) error 
 	enabled := req.Enabled == nil || *req.Enabled
 	c, err := s.cat.CreateChannel(r.Context(), r.PathValue("release"), req.Name, req.Description, enabled, req.Arches)
 	if err != nil {
+		return err
+	}
+	if err := s.publishEmpty(r, c.Release, c.Name); err != nil {
+		return err
+	}
+	if c, err = s.store.Channel(r.Context(), c.Release, c.Name); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, c)
@@ -294,6 +308,14 @@ func (s *Server) apiRemoveBuild(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// publishEmpty publishes a new channel's empty version 0, so that every
+// channel a .repo file names is a valid repository from the start (dnf
+// with skip_if_unavailable=0 fails on one that is missing).
+func (s *Server) publishEmpty(r *http.Request, release, channel string) error {
+	_, err := s.pub.Publish(r.Context(), release, channel, 0)
+	return err
 }
 
 type publishReq struct {

@@ -19,7 +19,9 @@ import (
 // cannot be read.
 func dnfArgs(cache, dir string) []string {
 	return []string{
-		"--setopt=reposdir=/dev/null", "--setopt=cachedir=" + cache, "--releasever=1",
+		// --noplugins: the host's "local" plugin would copy what the tests
+		// install into /var/lib/dnf/plugins/local.
+		"--noplugins", "--setopt=reposdir=/dev/null", "--setopt=cachedir=" + cache, "--releasever=1",
 		"--repofrompath=t,file://" + dir, "--repo=t",
 		"--setopt=t.gpgcheck=0", "--setopt=skip_if_unavailable=0", "--setopt=t.skip_if_unavailable=0",
 		"--setopt=install_weak_deps=0",
