@@ -74,7 +74,7 @@ for n in $sizes; do
   tline=$("$bin" createrepo --quiet --timings "$corpus" 2>&1 | grep '^timings:' || true)
   hashline=$( { /usr/bin/time -f '%e' bash -c "find '$corpus' -name '*.rpm' -print0 | xargs -0 -n 200 -P $(nproc) cat | sha256sum >/dev/null"; } 2>&1 | tail -n 1)
   xmlmb=$(for f in "$corpus"/repodata/*.xml.gz; do zcat "$f" | wc -c; done | awk '{s+=$1} END {printf "%.0f", s/1048576}')
-  notes+=("- $n packages: smeforge stages: \`${tline#timings: }\`; reading and hashing every file alone (cat | sha256sum over $(nproc) cores): ${hashline} s; uncompressed XML: ${xmlmb} MB.")
+  notes+=("- $n packages: smeforge stages: \`${tline#timings: }\`; reading every file ($(nproc) cat in parallel) into one sha256sum: ${hashline} s; uncompressed XML: ${xmlmb} MB.")
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')

@@ -57,7 +57,16 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 	defer f.store.Close()
 	var files []string
 	filepath.WalkDir(corpusDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".rpm") && !strings.Contains(p, "/.") && !strings.Contains(p, "/repodata/") {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p != corpusDir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "repodata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(p, ".rpm") {
 			files = append(files, p)
 		}
 		return nil

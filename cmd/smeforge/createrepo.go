@@ -69,8 +69,9 @@ func newCreaterepoCmd() *cobra.Command {
 			}
 			if timings {
 				t := res.Timings
-				fmt.Fprintf(os.Stderr, "timings: scan=%s read+render+compress=%s compress(rest)=%s write=%s cache=%s\n",
-					t.Scan, t.Read, t.Compress, t.Write, t.Cache)
+				fmt.Fprintf(os.Stderr, "timings: scan=%s read+render+compress=%s write=%s cache=%s\n",
+					t.Scan.Round(100*time.Microsecond), (t.Read + t.Compress).Round(100*time.Microsecond),
+					t.Write.Round(100*time.Microsecond), t.Cache.Round(100*time.Microsecond))
 			}
 			return nil
 		},
