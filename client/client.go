@@ -126,8 +126,19 @@ func (e *unreachableError) Unwrap() []error { return []error{ErrUnreachable, e.e
 // ("Expect: 100-continue"), so that a refusal (bad token, file too large)
 // comes back at once instead of after the whole file.
 func (c *Client) Upload(ctx context.Context, name string, r io.Reader, size int64) (*UploadResult, error) {
+	return c.UploadAs(ctx, name, r, size, "")
+}
+
+// UploadAs is Upload with the category a new build starts in (an
+// administrator importing an existing distribution); "" lets the server
+// decide (dev for a package it has never seen).
+func (c *Client) UploadAs(ctx context.Context, name string, r io.Reader, size int64, category string) (*UploadResult, error) {
 	body := &countingReader{r: r}
-	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/packages", url.Values{"filename": {name}}, body)
+	q := url.Values{"filename": {name}}
+	if category != "" {
+		q.Set("category", category)
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/packages", q, body)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +187,11 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 
 // UploadFile uploads the file at path, named by its base name.
 func (c *Client) UploadFile(ctx context.Context, path string) (*UploadResult, error) {
+	return c.UploadFileAs(ctx, path, "")
+}
+
+// UploadFileAs is UploadFile with a category for a new build.
+func (c *Client) UploadFileAs(ctx context.Context, path, category string) (*UploadResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err // *PathError: "open PATH: no such file or directory"
@@ -188,7 +204,7 @@ func (c *Client) UploadFile(ctx context.Context, path string) (*UploadResult, er
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	return c.Upload(ctx, filepath.Base(path), f, st.Size())
+	return c.UploadAs(ctx, filepath.Base(path), f, st.Size(), category)
 }
 
 // SearchPackages lists the packages matching q, in name order.
@@ -285,6 +301,55 @@ func (c *Client) CreateRelease(ctx context.Context, name, baseOS string, arches 
 	}{name, baseOS, arches}
 	var out ReleaseInfo
 	if err := c.call(ctx, http.MethodPost, "/api/v1/releases", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateReleaseSpec creates a release with a version, base OS and end of
+// life; its channels come from the server's policy.
+func (c *Client) CreateReleaseSpec(ctx context.Context, spec ReleaseSpec) (*ReleaseInfo, error) {
+	var out ReleaseInfo
+	if err := c.call(ctx, http.MethodPost, "/api/v1/releases", nil, spec, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetPhase moves a release to a phase (alpha, beta, rc, final,
+// maintenance, eol).
+func (c *Client) SetPhase(ctx context.Context, release, phase string) (*Release, error) {
+	var out struct {
+		Release Release `json:"release"`
+	}
+	in := struct {
+		Phase string `json:"phase"`
+	}{phase}
+	if err := c.call(ctx, http.MethodPost, apiPath("releases", release, "phase"), nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out.Release, nil
+}
+
+// Rollback publishes an earlier version of a channel again.
+func (c *Client) Rollback(ctx context.Context, release, channel string, version int64) (*PublishResult, error) {
+	in := struct {
+		Version int64 `json:"version"`
+	}{version}
+	var out PublishResult
+	if err := c.call(ctx, http.MethodPost, apiPath("releases", release, "channels", channel, "rollback"), nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetBuildCategory moves a build to a category.
+func (c *Client) SetBuildCategory(ctx context.Context, id, category string) (*Build, error) {
+	in := struct {
+		Category string `json:"category"`
+	}{category}
+	var out Build
+	if err := c.call(ctx, http.MethodPost, apiPath("builds", id, "category"), nil, in, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

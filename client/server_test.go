@@ -17,6 +17,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/publish"
+	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
 	"github.com/smeserver/smeforge/internal/testutil"
 	"github.com/smeserver/smeforge/internal/web"
@@ -52,9 +53,10 @@ func startForge(t *testing.T) (string, string) {
 	if err := st.AddToken(ctx, "admin", hash, "test", now); err != nil {
 		t.Fatal(err)
 	}
+	pub := publish.New(st, filepath.Join(dir, "repos"), nil, nil)
 	srv, err := web.New(web.Config{
 		Catalog: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), MaxUpload: 32 << 20}, Store: st, Blobs: blobs,
-		Publisher: publish.New(st, filepath.Join(dir, "repos"), nil, nil), Keys: auth.NewKeys(bytes.Repeat([]byte("k"), 32)),
+		Releases: &release.Service{Store: st, Publisher: pub}, Publisher: pub, Keys: auth.NewKeys(bytes.Repeat([]byte("k"), 32)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +134,16 @@ func TestAgainstServer(t *testing.T) {
 		t.Fatalf("Channels: %+v, %v", chans, err)
 	}
 
+	// The real SME packages are core (new builds start in dev): os refuses
+	// them until an administrator says so.
+	if _, err := c.AddBuilds(ctx, "10", "os", "e-smith-lib-1.16.0-10"); status(err) != http.StatusConflict {
+		t.Fatalf("a dev build into os: %v, want 409", err)
+	}
+	for _, id := range []string{"e-smith-lib-1.16.0-10", "smeserver-yum-1.2.0-56"} {
+		if b, err := c.SetBuildCategory(ctx, id, "core"); err != nil || b.Category != "core" {
+			t.Fatalf("SetBuildCategory(%s): %+v, %v", id, b, err)
+		}
+	}
 	v, err := c.AddBuilds(ctx, "10", "os", "e-smith-lib-1.16.0-10", "smeserver-yum-1.2.0-56")
 	if err != nil || v.Version != 1 || !strings.Contains(v.Change, "added e-smith-lib-1.16.0-10") {
 		t.Fatalf("AddBuilds: %+v, %v", v, err)

@@ -38,6 +38,7 @@ type Package struct {
 	SignatureKeyID     string    `json:"signature_key_id,omitempty"`
 	SignatureAlgorithm string    `json:"signature_algorithm,omitempty"`
 	Build              string    `json:"build"`
+	Category           string    `json:"category"`
 	UploadedAt         time.Time `json:"uploaded_at"`
 	UploadedBy         string    `json:"uploaded_by,omitempty"`
 }
@@ -133,6 +134,7 @@ type Build struct {
 	Name      string    `json:"name"`
 	Version   string    `json:"version"`
 	Release   string    `json:"release"`
+	Category  string    `json:"category"`
 	HasSource bool      `json:"has_source"`
 	CreatedAt time.Time `json:"created_at"`
 	Artifacts []Package `json:"artifacts,omitempty"`
@@ -140,16 +142,45 @@ type Build struct {
 
 // Release is a version of the distribution on a base OS.
 type Release struct {
-	Name      string    `json:"name"`
-	BaseOS    string    `json:"base_os"`
-	Arches    []string  `json:"arches"`
-	CreatedAt time.Time `json:"created_at"`
+	Name        string               `json:"name"`
+	Major       int                  `json:"major"`
+	Minor       int                  `json:"minor"`
+	BaseOS      string               `json:"base_os"`
+	BaseName    string               `json:"base_name"`
+	BaseVersion string               `json:"base_version"`
+	Arches      []string             `json:"arches"`
+	Phase       string               `json:"phase"`
+	Development bool                 `json:"development"`
+	PhaseDates  map[string]time.Time `json:"phase_dates"`
+	EOL         time.Time            `json:"eol,omitzero"`
+	FromRelease string               `json:"from_release,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+}
+
+// ReleaseSpec describes a release to create. Version ("10.1") defaults to
+// the name, EOL ("2029-05-31") to the base OS's end of life.
+type ReleaseSpec struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version,omitempty"`
+	BaseOS  string   `json:"base_os"`
+	Arches  []string `json:"arches,omitempty"`
+	EOL     string   `json:"eol,omitempty"`
+}
+
+// Change is how a package differs from the previous release, per channel.
+type Change struct {
+	Channel string `json:"channel"`
+	Name    string `json:"name"`
+	Before  string `json:"before,omitempty"`
+	After   string `json:"after,omitempty"`
 }
 
 // ReleaseInfo is a release with its channels.
 type ReleaseInfo struct {
-	Release  Release   `json:"release"`
-	Channels []Channel `json:"channels"`
+	Release         Release   `json:"release"`
+	Channels        []Channel `json:"channels"`
+	PreviousRelease string    `json:"previous_release,omitempty"`
+	Changes         []Change  `json:"changes,omitempty"`
 }
 
 // Channel is a repository of a release (os, updates, addons ...).
@@ -158,9 +189,17 @@ type ReleaseInfo struct {
 type Channel struct {
 	Release          string    `json:"release"`
 	Name             string    `json:"name"`
+	ClientName       string    `json:"client_name"`
 	Description      string    `json:"description,omitempty"`
 	Arches           []string  `json:"arches"`
+	Accepts          []string  `json:"accepts"`
 	Enabled          bool      `json:"enabled"`
+	Visible          bool      `json:"visible"`
+	FrozenAtFinal    bool      `json:"frozen_at_final"`
+	RequireSigned    bool      `json:"require_signed"`
+	Retention        int       `json:"retention"`
+	Frozen           bool      `json:"frozen"`
+	FrozenDigest     string    `json:"frozen_digest,omitempty"`
 	Version          int64     `json:"version"`
 	PublishedVersion int64     `json:"published_version"`
 	PublishedAt      time.Time `json:"published_at,omitzero"`

@@ -33,7 +33,11 @@ done
 export SMEFORGE_SERVER=$url
 sf() { "$bin" "$@" --token-file "$data/admin-token"; }
 
-sf upload "$pkgs" >/dev/null
+# An administrator importing a distribution says which category each build
+# is in: the base pieces are core (they go to the install image, os), the
+# others are add-ons.
+sf upload --category core "$pkgs"/smeforge-demo-{base,lib,hello}-*.rpm >/dev/null
+sf upload --category addons "$pkgs"/smeforge-demo-{mailstats,backup,webpanel}-*.rpm >/dev/null
 if ! "$bin" release show 10 >/dev/null 2>&1; then
   sf release create 10 --base-os "Rocky Linux 8" >/dev/null
   # The install image gets the base pieces; the add-ons go to addons.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smeserver/smeforge/internal/corpus"
+	"github.com/smeserver/smeforge/internal/release"
 	"github.com/spf13/cobra"
 )
 
@@ -114,7 +115,7 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		return firstErr
 	}
 	ingest := time.Since(start)
-	if _, err := f.cat.CreateRelease(ctx, "bench", "Bench OS 1", nil); err != nil {
+	if _, err := f.rel.Create(ctx, release.Spec{Name: "bench", Version: "1.0", BaseOS: "Bench OS 1"}); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(builds))
@@ -122,10 +123,10 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	if _, err := f.cat.ChangeChannel(ctx, "bench", "os", ids, nil, "bench"); err != nil {
+	if _, err := f.cat.ChangeChannel(ctx, "bench", "dev", ids, nil, "bench"); err != nil {
 		return err
 	}
-	cold, err := f.pub.Publish(ctx, "bench", "os", 0)
+	cold, err := f.pub.Publish(ctx, "bench", "dev", 0)
 	if err != nil {
 		return err
 	}
@@ -143,10 +144,10 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		if err != nil {
 			return err
 		}
-		if _, err := f.cat.ChangeChannel(ctx, "bench", "os", []string{a.BuildID}, nil, "bench"); err != nil {
+		if _, err := f.cat.ChangeChannel(ctx, "bench", "dev", []string{a.BuildID}, nil, "bench"); err != nil {
 			return err
 		}
-		res, err := f.pub.Publish(ctx, "bench", "os", 0)
+		res, err := f.pub.Publish(ctx, "bench", "dev", 0)
 		if err != nil {
 			return err
 		}

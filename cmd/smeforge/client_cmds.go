@@ -172,7 +172,10 @@ func byteSize(n int64) string {
 // ---- upload ----
 
 func newUploadCmd(r *remote) *cobra.Command {
-	var parallel int
+	var (
+		parallel int
+		category string
+	)
 	c := &cobra.Command{
 		Use:   "upload FILE|DIR...",
 		Short: "Upload RPM and SRPM files to the forge (folders: every *.rpm below them)",
@@ -193,10 +196,11 @@ the others are still sent; the exit status is then 1.`,
 			if err != nil {
 				return err
 			}
-			return uploadAll(cmd.Context(), c, files, parallel, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return uploadAll(cmd.Context(), c, files, parallel, category, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	c.Flags().IntVar(&parallel, "parallel", 4, "files sent at once")
+	c.Flags().StringVar(&category, "category", "", "category of new builds (administrators importing a distribution: base, infra, core ...; default: dev for packages the forge has never seen)")
 	return c
 }
 
@@ -259,7 +263,7 @@ func rpmFiles(args []string, stderr io.Writer) ([]string, error) {
 // A refusal of one file (not an RPM, a conflict) is reported and the others
 // are still sent; an error that every file would meet (no server, a bad
 // token) stops the run at once.
-func uploadAll(parent context.Context, c *client.Client, files []string, parallel int, stdout, stderr io.Writer) error {
+func uploadAll(parent context.Context, c *client.Client, files []string, parallel int, category string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	type result struct {
@@ -283,7 +287,7 @@ func uploadAll(parent context.Context, c *client.Client, files []string, paralle
 				if err := ctx.Err(); err != nil {
 					results[i].err = err
 				} else {
-					results[i].res, results[i].err = c.UploadFile(ctx, files[i])
+					results[i].res, results[i].err = c.UploadFileAs(ctx, files[i], category)
 					if stopsAll(results[i].err) {
 						fatalOnce.Do(func() { fatal = results[i].err; cancel() })
 					}
@@ -381,18 +385,20 @@ func uploadErrText(path string, err error) string {
 
 func newReleaseCmd(r *remote) *cobra.Command {
 	c := groupCmd("release", "Create and list releases (versions of the distribution)")
-	c.AddCommand(newReleaseCreateCmd(r), newReleaseListCmd(r), newReleaseShowCmd(r))
+	c.AddCommand(newReleaseCreateCmd(r), newReleaseListCmd(r), newReleaseShowCmd(r), newReleasePhaseCmd(r))
 	return c
 }
 
 func newReleaseCreateCmd(r *remote) *cobra.Command {
 	var (
-		baseOS string
-		arches []string
-		asJSON bool
+		baseOS  string
+		version string
+		eol     string
+		arches  []string
+		asJSON  bool
 	)
 	c := &cobra.Command{
-		Use:   `create NAME --base-os "Rocky Linux 8" [--arch x86_64 ...]`,
+		Use:   `create NAME --base-os "Rocky Linux 8" [--version 10.1] [--eol 2029-05-31] [--arch x86_64 ...]`,
 		Short: "Create a release with SME Server's channels (os, updates, addons ...)",
 		Args:  nArgs(1, 1, "the release's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -403,7 +409,7 @@ func newReleaseCreateCmd(r *remote) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ri, err := c.CreateRelease(cmd.Context(), args[0], baseOS, arches)
+			ri, err := c.CreateReleaseSpec(cmd.Context(), client.ReleaseSpec{Name: args[0], Version: version, BaseOS: baseOS, Arches: arches, EOL: eol})
 			if err != nil {
 				return err
 			}
@@ -415,13 +421,21 @@ func newReleaseCreateCmd(r *remote) *cobra.Command {
 			for _, ch := range ri.Channels {
 				names = append(names, ch.Name)
 			}
-			fmt.Fprintf(w, "created release %s on %s for %s, with channels %s\n", ri.Release.Name, ri.Release.BaseOS,
-				strings.Join(ri.Release.Arches, ", "), strings.Join(names, ", "))
+			fmt.Fprintf(w, "created release %s (version %d.%d) on %s for %s, in phase %s, with channels %s\n", ri.Release.Name,
+				ri.Release.Major, ri.Release.Minor, ri.Release.BaseOS, strings.Join(ri.Release.Arches, ", "), ri.Release.Phase, strings.Join(names, ", "))
+			if ri.Release.Development {
+				fmt.Fprintln(w, "it is the development branch")
+			}
+			if ri.Release.FromRelease != "" {
+				fmt.Fprintf(w, "its channels start with the content of release %s\n", ri.Release.FromRelease)
+			}
 			fmt.Fprintf(w, "servers get its channels from %s/repo/%s.repo\n", c.BaseURL(), ri.Release.Name)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&baseOS, "base-os", "", `the OS the release is built on, for example "Rocky Linux 8" (required)`)
+	c.Flags().StringVar(&version, "version", "", "MAJOR.MINOR (default: the name)")
+	c.Flags().StringVar(&eol, "eol", "", "end of life, YYYY-MM-DD (default: the base OS's)")
 	c.Flags().StringSliceVar(&arches, "arch", nil, "base architecture, repeatable (default x86_64)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the server's answer as JSON")
 	return c
@@ -451,9 +465,13 @@ func newReleaseListCmd(r *remote) *cobra.Command {
 				return nil
 			}
 			tw := newTable(w)
-			fmt.Fprintln(tw, "RELEASE\tBASE OS\tARCHITECTURES\tCREATED")
+			fmt.Fprintln(tw, "RELEASE\tVERSION\tBASE OS\tPHASE\tEND OF LIFE\tARCHITECTURES")
 			for _, rel := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rel.Name, rel.BaseOS, strings.Join(rel.Arches, ","), when(rel.CreatedAt))
+				phase := rel.Phase
+				if rel.Development {
+					phase += " (development branch)"
+				}
+				fmt.Fprintf(tw, "%s\t%d.%d\t%s\t%s\t%s\t%s\n", rel.Name, rel.Major, rel.Minor, rel.BaseOS, phase, day(rel.EOL), strings.Join(rel.Arches, ","))
 			}
 			return tw.Flush()
 		},
@@ -482,13 +500,66 @@ func newReleaseShowCmd(r *remote) *cobra.Command {
 				return writeJSONTo(w, ri)
 			}
 			rel := ri.Release
-			fmt.Fprintf(w, "release %s, on %s, for %s, created %s\n", rel.Name, rel.BaseOS, strings.Join(rel.Arches, ", "), when(rel.CreatedAt))
+			fmt.Fprintf(w, "release %s (version %d.%d), on %s, for %s\n", rel.Name, rel.Major, rel.Minor, rel.BaseOS, strings.Join(rel.Arches, ", "))
+			dev := ""
+			if rel.Development {
+				dev = " — the development branch"
+			}
+			fmt.Fprintf(w, "phase: %s%s; end of life: %s\n", rel.Phase, dev, day(rel.EOL))
+			for _, p := range []string{"planning", "alpha", "beta", "rc", "final", "maintenance", "eol"} {
+				if t, ok := rel.PhaseDates[p]; ok {
+					fmt.Fprintf(w, "  %-12s %s\n", p, when(t))
+				}
+			}
 			fmt.Fprintf(w, "servers get its channels from %s/repo/%s.repo\n\n", c.BaseURL(), rel.Name)
-			return channelTable(w, ri.Channels)
+			if err := channelTable(w, ri.Channels); err != nil {
+				return err
+			}
+			if ri.PreviousRelease != "" {
+				fmt.Fprintf(w, "\nchanges since release %s: %d\n", ri.PreviousRelease, len(ri.Changes))
+				for _, ch := range ri.Changes {
+					switch {
+					case ch.Before == "":
+						fmt.Fprintf(w, "  %s: added %s\n", ch.Channel, ch.After)
+					case ch.After == "":
+						fmt.Fprintf(w, "  %s: removed %s\n", ch.Channel, ch.Before)
+					default:
+						fmt.Fprintf(w, "  %s: %s -> %s\n", ch.Channel, ch.Before, ch.After)
+					}
+				}
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "not known"
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func newReleasePhaseCmd(r *remote) *cobra.Command {
+	return &cobra.Command{
+		Use:   "phase NAME PHASE",
+		Short: "Move a release to a phase: alpha, beta, rc, final, maintenance or eol",
+		Args:  nArgs(2, 2, "the release's name and the phase"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			rel, err := c.SetPhase(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "release %s is now in phase %s\n", rel.Name, rel.Phase)
+			return nil
+		},
+	}
 }
 
 func channelTable(w io.Writer, chans []client.Channel) error {
@@ -497,13 +568,20 @@ func channelTable(w io.Writer, chans []client.Channel) error {
 		return nil
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "CHANNEL\tENABLED\tBUILDS\tVERSION\tPUBLISHED\tDESCRIPTION")
+	fmt.Fprintln(tw, "CHANNEL\tON SERVERS AS\tENABLED\tACCEPTS\tBUILDS\tVERSION\tPUBLISHED\tDESCRIPTION")
 	for _, ch := range chans {
 		pub := "never"
 		if ch.PublishedVersion > 0 || !ch.PublishedAt.IsZero() {
 			pub = "version " + strconv.FormatInt(ch.PublishedVersion, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", ch.Name, yesNo(ch.Enabled), ch.Builds, ch.Version, pub, ch.Description)
+		if ch.Frozen {
+			pub += " (frozen)"
+		}
+		acc := strings.Join(ch.Accepts, ",")
+		if acc == "" {
+			acc = "any"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", ch.Name, ch.ClientName, yesNo(ch.Enabled), acc, ch.Builds, ch.Version, pub, ch.Description)
 	}
 	return tw.Flush()
 }
@@ -512,7 +590,7 @@ func channelTable(w io.Writer, chans []client.Channel) error {
 
 func newChannelCmd(r *remote) *cobra.Command {
 	c := groupCmd("channel", "Create channels and move builds in and out of them")
-	c.AddCommand(newChannelCreateCmd(r), newChannelAddCmd(r), newChannelRemoveCmd(r), newChannelListCmd(r), newChannelShowCmd(r))
+	c.AddCommand(newChannelCreateCmd(r), newChannelAddCmd(r), newChannelRemoveCmd(r), newChannelListCmd(r), newChannelShowCmd(r), newChannelRollbackCmd(r))
 	return c
 }
 
@@ -885,7 +963,7 @@ func newPackagesShowCmd(r *remote) *cobra.Command {
 
 func newBuildCmd(r *remote) *cobra.Command {
 	c := groupCmd("build", "List builds (a source package and the binaries made from it)")
-	c.AddCommand(newBuildListCmd(r), newBuildShowCmd(r))
+	c.AddCommand(newBuildListCmd(r), newBuildShowCmd(r), newBuildCategoryCmd(r))
 	return c
 }
 
@@ -969,4 +1047,48 @@ func newBuildShowCmd(r *remote) *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+func newChannelRollbackCmd(r *remote) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rollback RELEASE CHANNEL VERSION",
+		Short: "Publish an earlier version of a channel again",
+		Args:  nArgs(3, 3, "the release, the channel and the version to publish again"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := strconv.ParseInt(args[2], 10, 64)
+			if err != nil || v < 1 {
+				return usageErr("VERSION must be a version number (1 or more), not %q", args[2])
+			}
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			res, err := c.Rollback(cmd.Context(), args[0], args[1], v)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s/%s now serves version %d again\n", args[0], args[1], res.Version)
+			return nil
+		},
+	}
+}
+
+func newBuildCategoryCmd(r *remote) *cobra.Command {
+	return &cobra.Command{
+		Use:   "category ID CATEGORY",
+		Short: "Move a build to a category (base, infra, core, addons, test, dev)",
+		Args:  nArgs(2, 2, "the build's id and the category"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			b, err := c.SetBuildCategory(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "build %s is now in category %s\n", b.ID, b.Category)
+			return nil
+		},
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/publish"
+	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
 	"github.com/smeserver/smeforge/internal/web"
 	"github.com/spf13/cobra"
@@ -48,6 +49,7 @@ type forge struct {
 	store *sqlstore.Store
 	blobs *blob.Dir
 	cat   *catalog.Service
+	rel   *release.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 }
@@ -70,10 +72,11 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger) (*forge, e
 		st.Close()
 		return nil, err
 	}
+	pub := publish.New(st, filepath.Join(dataDir, "repos"), log, nil)
 	return &forge{
-		store: st, blobs: blobs, keys: keys,
+		store: st, blobs: blobs, keys: keys, pub: pub,
 		cat: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log},
-		pub: publish.New(st, filepath.Join(dataDir, "repos"), log, nil),
+		rel: &release.Service{Store: st, Publisher: pub},
 	}, nil
 }
 
@@ -113,7 +116,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,7 @@ type Artifact struct {
 	SigKeyID      string    `json:"signature_key_id,omitempty"`
 	SigAlgorithm  string    `json:"signature_algorithm,omitempty"`
 	BuildID       string    `json:"build"`
+	Category      string    `json:"category"`
 	UploadedAt    time.Time `json:"uploaded_at"`
 	UploadedBy    string    `json:"uploaded_by,omitempty"`
 	// FragDigest identifies the repodata fragments kept for the artifact.
@@ -113,31 +114,78 @@ type Build struct {
 	Name      string     `json:"name"`
 	Version   string     `json:"version"`
 	Release   string     `json:"release"`
+	Category  string     `json:"category"`
 	HasSource bool       `json:"has_source"`
 	CreatedAt time.Time  `json:"created_at"`
 	Artifacts []Artifact `json:"artifacts,omitempty"`
 }
 
+// Release phases, in order.
+var Phases = []string{"planning", "alpha", "beta", "rc", "final", "maintenance", "eol"}
+
+// PhaseIndex returns the position of a phase in Phases, or -1.
+func PhaseIndex(p string) int {
+	for i, q := range Phases {
+		if q == p {
+			return i
+		}
+	}
+	return -1
+}
+
 // Release is a version of the distribution on a base OS.
 type Release struct {
-	Name      string    `json:"name"`
-	BaseOS    string    `json:"base_os"`
-	Arches    []string  `json:"arches"`
-	CreatedAt time.Time `json:"created_at"`
+	Name        string               `json:"name"`
+	Major       int                  `json:"major"`
+	Minor       int                  `json:"minor"`
+	BaseOS      string               `json:"base_os"` // "Rocky Linux 8"
+	BaseName    string               `json:"base_name"`
+	BaseVersion string               `json:"base_version"`
+	Arches      []string             `json:"arches"`
+	Phase       string               `json:"phase"`
+	Development bool                 `json:"development"`
+	PhaseDates  map[string]time.Time `json:"phase_dates"`
+	EOL         time.Time            `json:"eol,omitzero"`
+	FromRelease string               `json:"from_release,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
 }
+
+// Version is "major.minor".
+func (r *Release) Version() string { return fmt.Sprintf("%d.%d", r.Major, r.Minor) }
 
 // Channel is a repository of a release (os, updates, addons ...).
 type Channel struct {
 	Release          string    `json:"release"`
 	Name             string    `json:"name"`
+	ClientName       string    `json:"client_name"` // the repository id on servers: smeos, smeupdates ...
 	Description      string    `json:"description,omitempty"`
 	Arches           []string  `json:"arches"`
-	Enabled          bool      `json:"enabled"`
+	Accepts          []string  `json:"accepts"` // categories; empty accepts every category
+	Enabled          bool      `json:"enabled"` // on client servers by default
+	Visible          bool      `json:"visible"`
+	FrozenAtFinal    bool      `json:"frozen_at_final"`
+	RequireSigned    bool      `json:"require_signed"`
+	Retention        int       `json:"retention"` // versions of a package kept; 0 keeps all
+	Frozen           bool      `json:"frozen"`
+	FrozenDigest     string    `json:"frozen_digest,omitempty"`
 	Version          int64     `json:"version"`           // current (latest) version
 	PublishedVersion int64     `json:"published_version"` // what is served; 0 if never
 	PublishedAt      time.Time `json:"published_at,omitzero"`
 	CreatedAt        time.Time `json:"created_at"`
 	Builds           int       `json:"builds"`
+}
+
+// AcceptsCategory reports whether a build of category c may enter.
+func (c *Channel) AcceptsCategory(cat string) bool {
+	if len(c.Accepts) == 0 {
+		return true
+	}
+	for _, a := range c.Accepts {
+		if a == cat {
+			return true
+		}
+	}
+	return false
 }
 
 // ID is "release/channel".

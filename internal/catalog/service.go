@@ -72,6 +72,18 @@ const PackagesDir = "Packages/"
 // (created=false); the same NEVRA with other content is ErrConflict; a bad
 // file is ErrInvalid and leaves nothing behind.
 func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Artifact, bool, error) {
+	return s.IngestAs(ctx, r, name, by, "")
+}
+
+// NewBuildCategory is where a build of a package the forge has never seen
+// starts, as SME's build system does today.
+const NewBuildCategory = "dev"
+
+// IngestAs is Ingest with a category for a new build (an administrator
+// importing an existing distribution); "" applies the rule: a new build of
+// a known package keeps that package's category, anything else starts in
+// NewBuildCategory.
+func (s *Service) IngestAs(ctx context.Context, r io.Reader, name, by, category string) (*Artifact, bool, error) {
 	limit := s.MaxUpload
 	if limit == 0 {
 		limit = DefaultMaxUpload
@@ -98,6 +110,30 @@ func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Ar
 	if existing, _, err := s.Store.Artifact(ctx, a.SHA256); err == nil {
 		return existing, false, nil
 	}
+	if category != "" && !ValidCategory(category) {
+		return nil, false, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(Categories, ", "))
+	}
+	a.Category = category
+	if a.Category == "" {
+		bname := a.Name
+		if b, err := s.Store.Build(ctx, a.BuildID); err == nil {
+			a.Category = b.Category
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, false, err
+		} else {
+			if !a.Source {
+				bname = buildNameOf(a.BuildID)
+			}
+			switch c, err := s.Store.LatestCategory(ctx, bname); {
+			case err == nil:
+				a.Category = c
+			case errors.Is(err, ErrNotFound):
+				a.Category = NewBuildCategory
+			default:
+				return nil, false, err
+			}
+		}
+	}
 	if err := st.Commit(); err != nil {
 		return nil, false, err
 	}
@@ -112,6 +148,16 @@ func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Ar
 		return existing, false, err
 	}
 	return a, true, nil
+}
+
+// buildNameOf strips version and release from a build id.
+func buildNameOf(id string) string {
+	for i := 0; i < 2; i++ {
+		if j := strings.LastIndexByte(id, '-'); j > 0 {
+			id = id[:j]
+		}
+	}
+	return id
 }
 
 // ErrTooLarge is returned for an upload over the limit.
@@ -171,47 +217,30 @@ func ValidName(kind, s string) error {
 
 var archRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 
-// DefaultChannels are SME Server's channels of a release, in the order
-// clients list them, and whether servers get them enabled by default.
-var DefaultChannels = []struct {
-	Name, Description string
-	Enabled           bool
-}{
-	{"os", "The packages of the install image; frozen when the release is final.", true},
-	{"updates", "Tested updates of the core distribution.", true},
-	{"updates-testing", "Updates being tested by the maintenance team.", false},
-	{"addons", "Well-behaved, tested add-ons.", true},
-	{"test", "Add-ons undergoing testing.", false},
-	{"dev", "Other add-ons, not tested or examined.", false},
-}
+// Categories are the policy levels, lowest first, until the policy file
+// says otherwise.
+var Categories = []string{"base", "infra", "core", "addons", "test", "dev"}
 
-// CreateRelease creates a release and its default channels.
-func (s *Service) CreateRelease(ctx context.Context, name, baseOS string, arches []string) (*Release, error) {
-	if err := ValidName("release", name); err != nil {
-		return nil, err
-	}
-	baseOS = strings.TrimSpace(baseOS)
-	if baseOS == "" || len(baseOS) > 200 {
-		return nil, Errorf(ErrInvalid, "base_os: say which base OS the release is built on (for example \"Rocky Linux 8\")")
-	}
-	if len(arches) == 0 {
-		arches = []string{"x86_64"}
-	}
-	for _, a := range arches {
-		if !archRe.MatchString(a) || a == "source" || a == "src" || a == "noarch" {
-			return nil, Errorf(ErrInvalid, "arches: %q is not a base architecture", a)
+// ValidCategory reports whether c is a known category.
+func ValidCategory(c string) bool {
+	for _, k := range Categories {
+		if k == c {
+			return true
 		}
 	}
-	r := &Release{Name: name, BaseOS: baseOS, Arches: arches, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	var chans []Channel
-	for i, d := range DefaultChannels {
-		chans = append(chans, Channel{Release: name, Name: d.Name, Description: d.Description, Arches: arches,
-			Enabled: d.Enabled, CreatedAt: r.CreatedAt.Add(time.Duration(i) * time.Millisecond)})
+	return false
+}
+
+// SetCategory moves a build to another category (an administrator's
+// decision until promotion requests exist).
+func (s *Service) SetCategory(ctx context.Context, id, category string) (*Build, error) {
+	if !ValidCategory(category) {
+		return nil, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(Categories, ", "))
 	}
-	if err := s.Store.CreateRelease(ctx, r, chans); err != nil {
+	if err := s.Store.SetBuildCategory(ctx, id, category); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return s.Store.Build(ctx, id)
 }
 
 // CreateChannel adds a channel to a release.
@@ -231,7 +260,7 @@ func (s *Service) CreateChannel(ctx context.Context, release, name, description 
 			return nil, Errorf(ErrInvalid, "arches: %q is not a base architecture", a)
 		}
 	}
-	c := &Channel{Release: release, Name: name, Description: description, Arches: arches, Enabled: enabled, CreatedAt: s.now().UTC()}
+	c := &Channel{Release: release, Name: name, ClientName: "sme" + name, Description: description, Arches: arches, Enabled: enabled, Visible: true, CreatedAt: s.now().UTC()}
 	if err := s.Store.CreateChannel(ctx, c); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/rpmpack"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
 )
 
@@ -137,28 +138,16 @@ func TestReleasesAndChannels(t *testing.T) {
 		{name: "c", version: "1", release: "1", arch: "aarch64"},
 		{name: "a", version: "1", release: "1", arch: "noarch", source: true},
 	} {
-		if _, _, err := svc.Ingest(ctx, bytes.NewReader(makeRPM(t, p)), p.name, "t"); err != nil {
+		if _, _, err := svc.IngestAs(ctx, bytes.NewReader(makeRPM(t, p)), p.name, "t", "core"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := svc.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
+	rel := &release.Service{Store: st}
+	if _, err := rel.Create(ctx, release.Spec{Name: "10", BaseOS: "Rocky Linux 8"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name, base string
-		kind       error
-	}{
-		{"10", "Rocky Linux 8", catalog.ErrConflict},
-		{"../etc", "x", catalog.ErrInvalid},
-		{"11", "", catalog.ErrInvalid},
-		{"a b", "x", catalog.ErrInvalid},
-	} {
-		if _, err := svc.CreateRelease(ctx, tc.name, tc.base, nil); !errors.Is(err, tc.kind) {
-			t.Errorf("CreateRelease(%q, %q) = %v, want %v", tc.name, tc.base, err, tc.kind)
-		}
-	}
 	chans, err := st.Channels(ctx, "10")
-	if err != nil || len(chans) != len(catalog.DefaultChannels) || chans[0].Name != "os" {
+	if err != nil || len(chans) != len(release.SMEChannels) || chans[0].Name != "os" {
 		t.Fatalf("channels = %+v, %v", chans, err)
 	}
 	v, err := svc.ChangeChannel(ctx, "10", "os", []string{"a-1-1", "b-1-1", "c-1-1"}, nil, "t")
@@ -208,5 +197,52 @@ func TestReleasesAndChannels(t *testing.T) {
 	rows, _, err := st.SearchPackages(ctx, catalog.Query{Text: "A", Release: "10", Channel: "os"})
 	if err != nil || len(rows) != 2 || len(rows[0].Channels) != 1 {
 		t.Errorf("search a in 10/os = %+v, %v", rows, err)
+	}
+}
+
+func TestCategories(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newService(t)
+	ingest := func(p pkg, cat string) *catalog.Artifact {
+		a, _, err := svc.IngestAs(ctx, bytes.NewReader(makeRPM(t, p)), p.name, "t", cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	// Never seen before: dev. A new build of a known package keeps its
+	// package's category; the SRPM joins its build's.
+	a := ingest(pkg{name: "newpkg", version: "1", release: "1", arch: "noarch"}, "")
+	if a.Category != "dev" {
+		t.Errorf("new package in %q, want dev", a.Category)
+	}
+	if _, err := svc.SetCategory(ctx, a.BuildID, "core"); err != nil {
+		t.Fatal(err)
+	}
+	b := ingest(pkg{name: "newpkg", version: "2", release: "1", arch: "noarch"}, "")
+	if b.Category != "core" {
+		t.Errorf("new build of a core package in %q, want core", b.Category)
+	}
+	s := ingest(pkg{name: "newpkg", version: "2", release: "1", arch: "noarch", source: true}, "")
+	if s.Category != "core" {
+		t.Errorf("SRPM of a core build in %q", s.Category)
+	}
+	if _, err := svc.SetCategory(ctx, a.BuildID, "nonsense"); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("unknown category: %v", err)
+	}
+	if _, _, err := svc.IngestAs(ctx, bytes.NewReader(makeRPM(t, pkg{name: "x", version: "1", release: "1", arch: "noarch"})), "x", "t", "bogus"); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("upload with an unknown category: %v", err)
+	}
+	// A channel refuses a build of a category it does not accept, and says why.
+	if _, err := (&release.Service{Store: st}).Create(ctx, release.Spec{Name: "10", BaseOS: "Rocky Linux 8"}); err != nil {
+		t.Fatal(err)
+	}
+	d := ingest(pkg{name: "devpkg", version: "1", release: "1", arch: "noarch"}, "")
+	_, err := svc.ChangeChannel(ctx, "10", "addons", []string{d.BuildID}, nil, "t")
+	if !errors.Is(err, catalog.ErrConflict) || !strings.Contains(err.Error(), "category dev") || !strings.Contains(err.Error(), "only accepts addons") {
+		t.Errorf("dev build into addons: %v", err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "dev", []string{d.BuildID}, nil, "t"); err != nil {
+		t.Errorf("dev build into dev: %v", err)
 	}
 }

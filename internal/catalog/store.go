@@ -21,7 +21,19 @@ type Store interface {
 	Builds(ctx context.Context, text string, limit, offset int) ([]Build, error)
 	Fragments(ctx context.Context, sha256s []string) (map[string]*Fragments, error)
 
-	CreateRelease(ctx context.Context, r *Release, channels []Channel) error
+	// CreateRelease creates a release and its channels; with from set, each
+	// channel starts (as version 1) with the builds of the channel of the
+	// same name in release from.
+	CreateRelease(ctx context.Context, r *Release, channels []Channel, from string) error
+	// UpdateReleases writes the phase, development flag, phase dates and
+	// end of life of several releases at once, and freezes the named
+	// channels (release/channel -> content digest), in one transaction.
+	UpdateReleases(ctx context.Context, rs []Release, freeze map[string]string) error
+	// SetBuildCategory moves a build to a category.
+	SetBuildCategory(ctx context.Context, id, category string) error
+	// LatestCategory is the category of the newest build of a package
+	// name, or ErrNotFound when the forge has never seen it.
+	LatestCategory(ctx context.Context, name string) (string, error)
 	Release(ctx context.Context, name string) (*Release, error)
 	Releases(ctx context.Context) ([]Release, error)
 	CreateChannel(ctx context.Context, c *Channel) error

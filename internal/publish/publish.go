@@ -111,6 +111,14 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 	if version == 0 {
 		version = ch.Version
 	}
+	if ch.Frozen && version != ch.PublishedVersion {
+		return nil, catalog.Errorf(catalog.ErrConflict, "channel %s is frozen (its release is final): it keeps serving version %d exactly as published", key, ch.PublishedVersion)
+	}
+	if ch.Frozen {
+		// Already served byte for byte; writing it again would change
+		// repomd.xml's timestamps.
+		return &Result{Release: release, Channel: channel, Version: version, Repos: map[string]Repo{}}, nil
+	}
 	if version < 0 || version > ch.Version {
 		return nil, catalog.Errorf(catalog.ErrNotFound, "channel %s has no version %d (its latest is %d)", key, version, ch.Version)
 	}
@@ -130,6 +138,12 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 	res.Seconds = res.Duration.Seconds()
 	p.log.Info("published", "channel", key, "version", version, "seconds", res.Seconds)
 	return res, nil
+}
+
+// PublishChannel is Publish for callers that need only the error.
+func (p *Publisher) PublishChannel(ctx context.Context, release, channel string, version int64) error {
+	_, err := p.Publish(ctx, release, channel, version)
+	return err
 }
 
 func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch string, version int64) (*Repo, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/corpus"
 	"github.com/smeserver/smeforge/internal/publish"
+	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
 )
 
@@ -48,7 +49,7 @@ func setup(t *testing.T, n int) (*catalog.Service, *sqlstore.Store, string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, _, err := svc.Ingest(ctx, &b, name, "t")
+			a, _, err := svc.IngestAs(ctx, &b, name, "t", "core")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +58,7 @@ func setup(t *testing.T, n int) (*catalog.Service, *sqlstore.Store, string) {
 			}
 		}
 	}
-	if _, err := svc.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
+	if _, err := (&release.Service{Store: st}).Create(ctx, release.Spec{Name: "10", BaseOS: "Rocky Linux 8"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.ChangeChannel(ctx, "10", "os", ids, nil, "t"); err != nil {

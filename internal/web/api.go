@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/release"
 )
 
 // apiRoutes is the JSON API's route table (documented in docs/api.md).
@@ -20,6 +22,9 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/releases", s.api(s.apiReleases))
 	mux.HandleFunc("POST /api/v1/releases", s.api(s.apiCreateRelease))
 	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
+	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
+	mux.HandleFunc("POST /api/v1/builds/{id}/category", s.api(s.apiSetCategory))
+	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/rollback", s.api(s.apiRollback))
 	mux.HandleFunc("GET /api/v1/releases/{release}/channels", s.api(s.apiChannels))
 	mux.HandleFunc("POST /api/v1/releases/{release}/channels", s.api(s.apiCreateChannel))
 	mux.HandleFunc("GET /api/v1/releases/{release}/channels/{channel}", s.api(s.apiChannel))
@@ -82,7 +87,7 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrTooLarge, "%s is %d bytes, more than the upload limit of %d bytes", name, r.ContentLength, limit)
 	}
 	body := http.MaxBytesReader(w, r.Body, limit+1)
-	a, created, err := s.cat.Ingest(r.Context(), body, name, acc.Name)
+	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, r.URL.Query().Get("category"))
 	if err != nil {
 		return err
 	}
@@ -161,9 +166,11 @@ func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request) error {
 }
 
 type createReleaseReq struct {
-	Name   string   `json:"name"`
-	BaseOS string   `json:"base_os"`
-	Arches []string `json:"arches"`
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	BaseOS  string   `json:"base_os"`
+	Arches  []string `json:"arches"`
+	EOL     string   `json:"eol"` // YYYY-MM-DD; default: the base OS's
 }
 
 func (s *Server) apiCreateRelease(w http.ResponseWriter, r *http.Request) error {
@@ -174,20 +181,20 @@ func (s *Server) apiCreateRelease(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	rel, err := s.cat.CreateRelease(r.Context(), req.Name, req.BaseOS, req.Arches)
+	spec := release.Spec{Name: req.Name, Version: req.Version, BaseOS: req.BaseOS, Arches: req.Arches}
+	if req.EOL != "" {
+		t, err := time.Parse("2006-01-02", req.EOL)
+		if err != nil {
+			return catalog.Errorf(catalog.ErrInvalid, "eol: %q is not a date like 2029-05-31", req.EOL)
+		}
+		spec.EOL = t
+	}
+	rel, err := s.rel.Create(r.Context(), spec)
 	if err != nil {
 		return err
 	}
 	chans, err := s.store.Channels(r.Context(), rel.Name)
 	if err != nil {
-		return err
-	}
-	for _, c := range chans {
-		if err := s.publishEmpty(r, c.Release, c.Name); err != nil {
-			return err
-		}
-	}
-	if chans, err = s.store.Channels(r.Context(), rel.Name); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"release": rel, "channels": chans})
@@ -203,7 +210,83 @@ func (s *Server) apiRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"release": rel, "channels": chans})
+	prev, changes, err := s.rel.Changes(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"release": rel, "channels": chans}
+	if prev != nil {
+		if changes == nil {
+			changes = []release.Change{}
+		}
+		out["previous_release"] = prev.Name
+		out["changes"] = changes
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type phaseReq struct {
+	Phase string `json:"phase"`
+}
+
+func (s *Server) apiSetPhase(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req phaseReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rel, err := s.rel.SetPhase(r.Context(), r.PathValue("release"), req.Phase)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"release": rel})
+	return nil
+}
+
+type categoryReq struct {
+	Category string `json:"category"`
+}
+
+func (s *Server) apiSetCategory(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req categoryReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	b, err := s.cat.SetCategory(r.Context(), r.PathValue("id"), req.Category)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+type rollbackReq struct {
+	Version int64 `json:"version"`
+}
+
+// apiRollback publishes an earlier version of a channel again.
+func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req rollbackReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Version <= 0 {
+		return catalog.Errorf(catalog.ErrInvalid, "version: say which earlier version to publish again (1 or more)")
+	}
+	res, err := s.pub.Publish(r.Context(), r.PathValue("release"), r.PathValue("channel"), req.Version)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

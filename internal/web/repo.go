@@ -143,7 +143,12 @@ func (s *Server) repoPackage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // dnfName is the repository id SME servers know a channel by.
-func dnfName(channel string) string { return "sme" + channel }
+func dnfName(c *catalog.Channel) string {
+	if c.ClientName != "" {
+		return c.ClientName
+	}
+	return "sme" + c.Name
+}
 
 // repoFile serves /repo/<release>.repo: every channel of a release as SME
 // servers expect them in /etc/yum.repos.d.
@@ -166,6 +171,9 @@ func (s *Server) repoFile(w http.ResponseWriter, r *http.Request) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s (base: %s), served by smeforge at %s\n# Save as /etc/yum.repos.d/smeforge-%s.repo\n", rel.Name, rel.BaseOS, s.baseURL(r), rel.Name)
 	for _, c := range chans {
+		if !c.Visible {
+			continue // the policy keeps it off servers' lists
+		}
 		b.WriteString(RepoSection(s.baseURL(r), &c))
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -183,8 +191,8 @@ func RepoSection(base string, c *catalog.Channel) string {
 	// Packages are not signed yet (signing comes with releases); until then
 	// clients cannot check signatures.
 	return fmt.Sprintf("\n[%s]\nname=%s %s\nbaseurl=%s/repo/%s/%s/$basearch/\nenabled=%d\ngpgcheck=0\nrepo_gpgcheck=0\nskip_if_unavailable=0\n\n[%s-source]\nname=%s %s (sources)\nbaseurl=%s/repo/%s/%s/source/\nenabled=0\ngpgcheck=0\n",
-		dnfName(c.Name), c.Release, c.Name, base, c.Release, c.Name, enabled,
-		dnfName(c.Name), c.Release, c.Name, base, c.Release, c.Name)
+		dnfName(c), c.Release, c.Name, base, c.Release, c.Name, enabled,
+		dnfName(c), c.Release, c.Name, base, c.Release, c.Name)
 }
 
 func (s *Server) repoChannelIndex(w http.ResponseWriter, r *http.Request) error {

@@ -22,11 +22,13 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/publish"
+	"github.com/smeserver/smeforge/internal/release"
 )
 
 // Config is what a Server is made of.
 type Config struct {
 	Catalog   *catalog.Service
+	Releases  *release.Service
 	Store     catalog.Store
 	Blobs     Blobs
 	Publisher *publish.Publisher
@@ -47,6 +49,7 @@ type Blobs interface {
 // Server serves the API, the repositories and the web UI.
 type Server struct {
 	cat       *catalog.Service
+	rel       *release.Service
 	store     catalog.Store
 	blobs     Blobs
 	pub       *publish.Publisher
@@ -60,11 +63,11 @@ type Server struct {
 
 // New checks the configuration and parses the UI's templates.
 func New(cfg Config) (*Server, error) {
-	if cfg.Catalog == nil || cfg.Store == nil || cfg.Blobs == nil || cfg.Publisher == nil || cfg.Keys == nil {
+	if cfg.Catalog == nil || cfg.Releases == nil || cfg.Store == nil || cfg.Blobs == nil || cfg.Publisher == nil || cfg.Keys == nil {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, store: cfg.Store, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/release"
 )
 
 //go:embed templates/*.html
@@ -24,7 +25,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "login", "error"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "login", "error"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -68,6 +69,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
 	mux.HandleFunc("GET /releases", s.ui(s.uiReleases))
+	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
 	mux.HandleFunc("GET /releases/{release}/channels/{channel}", s.ui(s.uiChannel))
 	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
 	mux.HandleFunc("POST /login", s.ui(s.uiLoginPost))
@@ -256,6 +258,43 @@ func (s *Server) uiReleases(w http.ResponseWriter, r *http.Request) error {
 		p.Channels[rel.Name] = cs
 	}
 	return s.render(w, r, http.StatusOK, "releases", "Releases and channels", p)
+}
+
+type releasePage struct {
+	R        *catalog.Release
+	Channels []catalog.Channel
+	Previous *catalog.Release
+	Changes  []release.Change
+	Phases   []phaseStep
+	RepoURL  string
+}
+
+type phaseStep struct {
+	Name    string
+	When    time.Time
+	Current bool
+	Done    bool
+}
+
+func (s *Server) uiRelease(w http.ResponseWriter, r *http.Request) error {
+	rel, err := s.store.Release(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	chans, err := s.store.Channels(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	prev, changes, err := s.rel.Changes(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	p := releasePage{R: rel, Channels: chans, Previous: prev, Changes: changes, RepoURL: s.baseURL(r) + "/repo/" + rel.Name + ".repo"}
+	cur := catalog.PhaseIndex(rel.Phase)
+	for i, ph := range catalog.Phases {
+		p.Phases = append(p.Phases, phaseStep{Name: ph, When: rel.PhaseDates[ph], Current: i == cur, Done: i < cur})
+	}
+	return s.render(w, r, http.StatusOK, "release", "Release "+rel.Name, p)
 }
 
 type channelPage struct {

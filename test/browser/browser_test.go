@@ -75,6 +75,9 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	srv.post(t, "/api/v1/releases", `{"name":"10","base_os":"Rocky Linux 8"}`, http.StatusCreated)
+	for _, id := range builds {
+		srv.post(t, "/api/v1/builds/"+id+"/category", `{"category":"core"}`, http.StatusOK)
+	}
 	b, _ := json.Marshal(map[string][]string{"builds": builds})
 	srv.post(t, "/api/v1/releases/10/channels/os/builds", string(b), http.StatusOK)
 	srv.post(t, "/api/v1/releases/10/channels/os/publish", "", http.StatusOK)

@@ -162,6 +162,11 @@ func TestBadInput(t *testing.T) {
 	if _, err := admin.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
 		t.Fatal(err)
 	}
+	// os takes base, infra and core builds: the administrator imports this
+	// one as core.
+	if _, err := admin.SetBuildCategory(ctx, inChannel, "core"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := admin.AddBuilds(ctx, "10", "os", inChannel); err != nil {
 		t.Fatal(err)
 	}

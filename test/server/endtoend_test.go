@@ -98,6 +98,11 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The real SME packages are core: the administrator says so (new
+	// builds start in dev), then os takes them.
+	for _, b := range withBinaries {
+		s.mustCLI(t, "build", "category", b, "core")
+	}
 	s.mustCLI(t, append([]string{"channel", "add", "10", "os"}, withBinaries...)...)
 	out = s.mustCLI(t, "publish", "10", "os")
 	if !regexp.MustCompile(`x86_64\s+` + strconv.Itoa(len(rpms)) + ` packages`).MatchString(out) {
@@ -191,7 +196,8 @@ func TestEndToEnd(t *testing.T) {
 		if len(hello) != 2 {
 			t.Fatalf("corpus.Demo wrote %q for smeforge-demo-hello, want its SRPM and its RPM", hello)
 		}
-		out := s.mustCLI(t, append([]string{"upload"}, hello...)...)
+		// An administrator importing into os says which category at upload.
+		out := s.mustCLI(t, append([]string{"upload", "--category", "core"}, hello...)...)
 		m := regexp.MustCompile(`\(build (\S+)\)`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("smeforge upload: no build in its output:\n%s", out)

@@ -58,6 +58,11 @@ func TestPublishWhileReading(t *testing.T) {
 	if _, err := admin.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
 		t.Fatal(err)
 	}
+	for _, b := range append(append([]string{}, baseBuilds...), flip) {
+		if _, err := admin.SetBuildCategory(ctx, b, "core"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := admin.AddBuilds(ctx, "10", "os", baseBuilds...); err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,11 @@ func TestRestartKeepsData(t *testing.T) {
 		ids = append(ids, b)
 	}
 	slices.Sort(ids)
+	for _, id := range ids {
+		if _, err := admin.SetBuildCategory(ctx, id, "core"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := admin.AddBuilds(ctx, "10", "os", ids...); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,26 +13,56 @@ import (
 )
 
 // CreateRelease implements catalog.Store.
-func (s *Store) CreateRelease(ctx context.Context, r *catalog.Release, channels []catalog.Channel) error {
+func (s *Store) CreateRelease(ctx context.Context, r *catalog.Release, channels []catalog.Channel, from string) error {
+	dates, err := encodeDates(r.PhaseDates)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO releases (name, base_os, arches, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			r.Name, r.BaseOS, strings.Join(r.Arches, ","), ms(r.CreatedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO releases (name, base_os, arches, created_at, major, minor, base_name, base_version, phase, development, phase_dates, eol, from_release)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			r.Name, r.BaseOS, strings.Join(r.Arches, ","), ms(r.CreatedAt), r.Major, r.Minor, r.BaseName, r.BaseVersion, r.Phase, r.Development, dates, ms(r.EOL), from)
 		if err != nil {
 			return fmt.Errorf("creating release %s: %w", r.Name, err)
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE release = ?`, r.Name).Scan(&n); err != nil {
-			return err
-		}
-		var base string
-		if err := tx.QueryRowContext(ctx, `SELECT base_os FROM releases WHERE name = ?`, r.Name).Scan(&base); err != nil {
-			return err
-		}
-		if base != r.BaseOS || n > 0 {
+		if n, _ := res.RowsAffected(); n == 0 {
 			return catalog.Errorf(catalog.ErrConflict, "release %s already exists", r.Name)
+		}
+		if r.Development {
+			if _, err := tx.ExecContext(ctx, `UPDATE releases SET development = ? WHERE name <> ?`, false, r.Name); err != nil {
+				return err
+			}
 		}
 		for i := range channels {
 			if err := insertChannel(ctx, tx, &channels[i]); err != nil {
+				return err
+			}
+			if from == "" {
+				continue
+			}
+			// A minor release starts from the previous one's content.
+			var cur int64
+			err := tx.QueryRowContext(ctx, `SELECT version FROM channels WHERE release = ? AND name = ?`, from, channels[i].Name).Scan(&cur)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO channel_builds (release, channel, build_id, added_in)
+ SELECT ?, ?, build_id, 1 FROM channel_builds WHERE release = ? AND channel = ? AND added_in <= ? AND (removed_in IS NULL OR removed_in > ?)`,
+				r.Name, channels[i].Name, from, channels[i].Name, cur, cur)
+			if err != nil {
+				return fmt.Errorf("copying %s/%s: %w", from, channels[i].Name, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO channel_versions (release, channel, version, created_at, created_by, change) VALUES (?, ?, 1, ?, '', ?)`,
+				r.Name, channels[i].Name, ms(r.CreatedAt), "copied from release "+from); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET version = 1 WHERE release = ? AND name = ?`, r.Name, channels[i].Name); err != nil {
 				return err
 			}
 		}
@@ -39,10 +70,83 @@ func (s *Store) CreateRelease(ctx context.Context, r *catalog.Release, channels 
 	})
 }
 
+func encodeDates(m map[string]time.Time) (string, error) {
+	out := map[string]int64{}
+	for k, v := range m {
+		out[k] = ms(v)
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func decodeDates(s string) map[string]time.Time {
+	var in map[string]int64
+	json.Unmarshal([]byte(s), &in)
+	out := map[string]time.Time{}
+	for k, v := range in {
+		out[k] = fromMS(v)
+	}
+	return out
+}
+
+// UpdateReleases implements catalog.Store.
+func (s *Store) UpdateReleases(ctx context.Context, rs []catalog.Release, freeze map[string]string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rs {
+			dates, err := encodeDates(r.PhaseDates)
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE releases SET phase = ?, development = ?, phase_dates = ?, eol = ? WHERE name = ?`,
+				r.Phase, r.Development, dates, ms(r.EOL), r.Name)
+			if err != nil {
+				return fmt.Errorf("updating release %s: %w", r.Name, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return catalog.Errorf(catalog.ErrNotFound, "there is no release %s", r.Name)
+			}
+		}
+		for id, digest := range freeze {
+			rel, ch, _ := strings.Cut(id, "/")
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET frozen = ?, frozen_digest = ? WHERE release = ? AND name = ?`, true, digest, rel, ch); err != nil {
+				return fmt.Errorf("freezing %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SetBuildCategory implements catalog.Store.
+func (s *Store) SetBuildCategory(ctx context.Context, id, category string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE builds SET category = ? WHERE id = ?`, category, id)
+	if err != nil {
+		return fmt.Errorf("setting the category of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.Errorf(catalog.ErrNotFound, "there is no build %s", id)
+	}
+	return nil
+}
+
+// LatestCategory implements catalog.Store.
+func (s *Store) LatestCategory(ctx context.Context, name string) (string, error) {
+	var c string
+	err := s.db.QueryRowContext(ctx, `SELECT category FROM builds WHERE name = ? ORDER BY created_at DESC LIMIT 1`, name).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", catalog.Errorf(catalog.ErrNotFound, "no build of %s yet", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("finding the category of %s: %w", name, err)
+	}
+	return c, nil
+}
+
 func insertChannel(ctx context.Context, tx *sql.Tx, c *catalog.Channel) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO channels (release, name, description, arches, enabled, version, published_version, published_at, created_at)
- VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?) ON CONFLICT (release, name) DO NOTHING`,
-		c.Release, c.Name, c.Description, strings.Join(c.Arches, ","), c.Enabled, ms(c.CreatedAt))
+	res, err := tx.ExecContext(ctx, `INSERT INTO channels (release, name, description, arches, enabled, version, published_version, published_at, created_at,
+ client_name, accepts, visible, frozen_at_final, require_signed, retention)
+ VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release, name) DO NOTHING`,
+		c.Release, c.Name, c.Description, strings.Join(c.Arches, ","), c.Enabled, ms(c.CreatedAt),
+		c.ClientName, strings.Join(c.Accepts, ","), c.Visible, c.FrozenAtFinal, c.RequireSigned, c.Retention)
 	if err != nil {
 		return fmt.Errorf("creating channel %s: %w", c.ID(), err)
 	}
@@ -57,15 +161,20 @@ func insertChannel(ctx context.Context, tx *sql.Tx, c *catalog.Channel) error {
 	return nil
 }
 
+const releaseCols = `name, base_os, arches, created_at, major, minor, base_name, base_version, phase, development, phase_dates, eol, from_release`
+
 func scanRelease(r scanner) (*catalog.Release, error) {
 	var rel catalog.Release
-	var arches string
-	var created int64
-	if err := r.Scan(&rel.Name, &rel.BaseOS, &arches, &created); err != nil {
+	var arches, dates string
+	var created, eol int64
+	if err := r.Scan(&rel.Name, &rel.BaseOS, &arches, &created, &rel.Major, &rel.Minor, &rel.BaseName, &rel.BaseVersion,
+		&rel.Phase, &rel.Development, &dates, &eol, &rel.FromRelease); err != nil {
 		return nil, err
 	}
 	rel.Arches = splitList(arches)
 	rel.CreatedAt = fromMS(created)
+	rel.PhaseDates = decodeDates(dates)
+	rel.EOL = fromMS(eol)
 	return &rel, nil
 }
 
@@ -78,7 +187,7 @@ func splitList(s string) []string {
 
 // Release implements catalog.Store.
 func (s *Store) Release(ctx context.Context, name string) (*catalog.Release, error) {
-	r, err := scanRelease(s.db.QueryRowContext(ctx, `SELECT name, base_os, arches, created_at FROM releases WHERE name = ?`, name))
+	r, err := scanRelease(s.db.QueryRowContext(ctx, `SELECT `+releaseCols+` FROM releases WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no release %s", name)
 	}
@@ -90,7 +199,7 @@ func (s *Store) Release(ctx context.Context, name string) (*catalog.Release, err
 
 // Releases implements catalog.Store.
 func (s *Store) Releases(ctx context.Context) ([]catalog.Release, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, base_os, arches, created_at FROM releases ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+releaseCols+` FROM releases ORDER BY major, minor, name`)
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
 	}
@@ -121,16 +230,19 @@ func (s *Store) CreateChannel(ctx context.Context, c *catalog.Channel) error {
 }
 
 const channelCols = `c.release, c.name, c.description, c.arches, c.enabled, c.version, c.published_version, c.published_at, c.created_at,
+ c.client_name, c.accepts, c.visible, c.frozen_at_final, c.require_signed, c.retention, c.frozen, c.frozen_digest,
  (SELECT COUNT(*) FROM channel_builds cb WHERE cb.release = c.release AND cb.channel = c.name AND ` + membership + `)`
 
 func scanChannel(r scanner) (*catalog.Channel, error) {
 	var c catalog.Channel
-	var arches string
+	var arches, accepts string
 	var pub, created int64
-	if err := r.Scan(&c.Release, &c.Name, &c.Description, &arches, &c.Enabled, &c.Version, &c.PublishedVersion, &pub, &created, &c.Builds); err != nil {
+	if err := r.Scan(&c.Release, &c.Name, &c.Description, &arches, &c.Enabled, &c.Version, &c.PublishedVersion, &pub, &created,
+		&c.ClientName, &accepts, &c.Visible, &c.FrozenAtFinal, &c.RequireSigned, &c.Retention, &c.Frozen, &c.FrozenDigest, &c.Builds); err != nil {
 		return nil, err
 	}
 	c.Arches = splitList(arches)
+	c.Accepts = splitList(accepts)
 	c.PublishedAt = fromMS(pub)
 	c.CreatedAt = fromMS(created)
 	return &c, nil
@@ -177,13 +289,19 @@ func (s *Store) ChangeChannel(ctx context.Context, release, name string, add, re
 	var cv *catalog.ChannelVersion
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var cur int64
-		err := tx.QueryRowContext(ctx, `SELECT version FROM channels WHERE release = ? AND name = ?`, release, name).Scan(&cur)
+		var frozen bool
+		var accepts string
+		err := tx.QueryRowContext(ctx, `SELECT version, frozen, accepts FROM channels WHERE release = ? AND name = ?`, release, name).Scan(&cur, &frozen, &accepts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return catalog.Errorf(catalog.ErrNotFound, "there is no channel %s/%s", release, name)
 		}
 		if err != nil {
 			return fmt.Errorf("reading channel %s/%s: %w", release, name, err)
 		}
+		if frozen {
+			return catalog.Errorf(catalog.ErrConflict, "%s/%s is frozen: release %s is final, and the packages of its install image never change after that", release, name, release)
+		}
+		acc := splitList(accepts)
 		next := cur + 1
 		inChannel := func(id string) (bool, error) {
 			var n int
@@ -198,6 +316,19 @@ func (s *Store) ChangeChannel(ctx context.Context, release, name string, add, re
 			}
 			if n == 0 {
 				return catalog.Errorf(catalog.ErrNotFound, "there is no build %s", id)
+			}
+			if len(acc) > 0 {
+				var cat string
+				if err := tx.QueryRowContext(ctx, `SELECT category FROM builds WHERE id = ?`, id).Scan(&cat); err != nil {
+					return err
+				}
+				ok := false
+				for _, a := range acc {
+					ok = ok || a == cat
+				}
+				if !ok {
+					return catalog.Errorf(catalog.ErrConflict, "build %s is in category %s, and %s/%s only accepts %s", id, cat, release, name, strings.Join(acc, ", "))
+				}
 			}
 			in, err := inChannel(id)
 			if err != nil {

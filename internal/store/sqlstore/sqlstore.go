@@ -140,7 +140,8 @@ func fromMS(v int64) time.Time {
 
 const artifactCols = `a.sha256, a.filename, a.name, a.epoch, a.version, a.release, a.arch, a.is_source, a.summary, a.description,
  a.license, a.url, a.vendor, a.packager, a.pkg_group, a.build_host, a.build_time, a.source_rpm, a.size, a.installed_size,
- a.sig_key_id, a.sig_algorithm, a.build_id, a.uploaded_at, a.uploaded_by, a.frag_digest`
+ a.sig_key_id, a.sig_algorithm, a.build_id, a.uploaded_at, a.uploaded_by, a.frag_digest,
+ (SELECT b.category FROM builds b WHERE b.id = a.build_id)`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -149,7 +150,7 @@ func scanArtifact(r scanner) (*catalog.Artifact, error) {
 	var up int64
 	err := r.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
 		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest)
+		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +177,12 @@ func (s *Store) InsertArtifact(ctx context.Context, a *catalog.Artifact, d *cata
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("checking for %s: %w", a.NEVRA(), err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO builds (id, name, version, release, has_source, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			a.BuildID, buildName(a), a.Version, a.Release, false, ms(a.UploadedAt)); err != nil {
+		cat := a.Category
+		if cat == "" {
+			cat = "dev"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO builds (id, name, version, release, has_source, created_at, category) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			a.BuildID, buildName(a), a.Version, a.Release, false, ms(a.UploadedAt), cat); err != nil {
 			return fmt.Errorf("creating build %s: %w", a.BuildID, err)
 		}
 		if a.Source {
@@ -229,7 +234,7 @@ func (s *Store) Artifact(ctx context.Context, sum string) (*catalog.Artifact, *c
 	var details string
 	err := row.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
 		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &details)
+		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &details)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, catalog.Errorf(catalog.ErrNotFound, "there is no package %s", sum)
 	}
@@ -342,8 +347,8 @@ func placeholders(n int) string {
 func (s *Store) Build(ctx context.Context, id string) (*catalog.Build, error) {
 	var b catalog.Build
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, version, release, has_source, created_at FROM builds WHERE id = ?`, id).
-		Scan(&b.ID, &b.Name, &b.Version, &b.Release, &b.HasSource, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, version, release, has_source, created_at, category FROM builds WHERE id = ?`, id).
+		Scan(&b.ID, &b.Name, &b.Version, &b.Release, &b.HasSource, &created, &b.Category)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no build %s", id)
 	}
@@ -371,7 +376,7 @@ func (s *Store) Builds(ctx context.Context, text string, limit, offset int) ([]c
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, version, release, has_source, created_at FROM builds
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, version, release, has_source, created_at, category FROM builds
  WHERE LOWER(id) LIKE ? ESCAPE '\' ORDER BY id LIMIT ? OFFSET ?`, likePattern(text), limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("listing builds: %w", err)
@@ -381,7 +386,7 @@ func (s *Store) Builds(ctx context.Context, text string, limit, offset int) ([]c
 	for rows.Next() {
 		var b catalog.Build
 		var created int64
-		if err := rows.Scan(&b.ID, &b.Name, &b.Version, &b.Release, &b.HasSource, &created); err != nil {
+		if err := rows.Scan(&b.ID, &b.Name, &b.Version, &b.Release, &b.HasSource, &created, &b.Category); err != nil {
 			return nil, err
 		}
 		b.CreatedAt = fromMS(created)
