@@ -48,6 +48,10 @@ type Artifact struct {
 	Category      string    `json:"category"`
 	UploadedAt    time.Time `json:"uploaded_at"`
 	UploadedBy    string    `json:"uploaded_by,omitempty"`
+	// FileSHA256 and FileSize describe the file served for the artifact:
+	// the upload itself, or its signed copy.
+	FileSHA256 string `json:"file_sha256"`
+	FileSize   int64  `json:"file_size"`
 	// FragDigest identifies the repodata fragments kept for the artifact.
 	FragDigest string `json:"-"`
 }
@@ -202,9 +206,32 @@ type ChannelVersion struct {
 
 // RepoEntry is what publishing needs of one package in a repository.
 type RepoEntry struct {
-	SHA256     string
+	SHA256     string // the artifact
+	FileSHA256 string // the file served (the package id in the metadata)
 	Filename   string
 	FragDigest string
+	Category   string
+	SigKeyID   string
+}
+
+// SignatureRecord says which key signed which file of an artifact.
+type SignatureRecord struct {
+	Artifact   string    `json:"artifact"`
+	FileSHA256 string    `json:"file_sha256"`
+	KeyID      string    `json:"key_id"`
+	Algorithm  string    `json:"algorithm"`
+	SignedAt   time.Time `json:"signed_at"`
+	SignedBy   string    `json:"signed_by"`
+}
+
+// SigningKey is a public key of the project.
+type SigningKey struct {
+	KeyID     string    `json:"key_id"`
+	Algorithm string    `json:"algorithm"`
+	PublicKey string    `json:"public_key"`
+	CreatedAt time.Time `json:"created_at"`
+	Active    bool      `json:"active"`
+	RetiredAt time.Time `json:"retired_at,omitzero"`
 }
 
 // PackageRow is a line of the public package table.

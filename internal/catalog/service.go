@@ -173,6 +173,7 @@ func Describe(p *rpm.Package, at time.Time, by string) (*Artifact, *Details, *Fr
 		Description: p.Description, License: p.License, URL: p.URL, Vendor: p.Vendor, Packager: p.Packager,
 		Group: p.Group, BuildHost: p.BuildHost, BuildTime: p.BuildTime, SourceRPM: p.SourceRPM,
 		Size: p.FileSize, InstalledSize: p.InstalledSize, BuildID: BuildID(p), UploadedAt: at, UploadedBy: by,
+		FileSHA256: p.SHA256, FileSize: p.FileSize,
 	}
 	if p.Signature != nil {
 		a.SigKeyID, a.SigAlgorithm = p.Signature.KeyID, p.Signature.Algorithm

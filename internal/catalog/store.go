@@ -29,6 +29,9 @@ type Store interface {
 	// end of life of several releases at once, and freezes the named
 	// channels (release/channel -> content digest), in one transaction.
 	UpdateReleases(ctx context.Context, rs []Release, freeze map[string]string) error
+	// SignedBuilds lists the builds whose files carry a signature of key
+	// (any project key when key is ""), for re-signing at key rotation.
+	SignedBuilds(ctx context.Context, key string) ([]string, error)
 	// SetBuildCategory moves a build to a category.
 	SetBuildCategory(ctx context.Context, id, category string) error
 	// LatestCategory is the category of the newest build of a package
@@ -53,6 +56,15 @@ type Store interface {
 	// with that file name that was in a version up to the published one.
 	ChannelFile(ctx context.Context, release, name, filename string) (*Artifact, error)
 	SetPublished(ctx context.Context, release, name string, version int64, at time.Time) error
+
+	// SetArtifactFile records a new file for an artifact (its signed copy):
+	// the file, its signature and its fragments, and the signature history.
+	SetArtifactFile(ctx context.Context, a *Artifact, f *Fragments, rec SignatureRecord) error
+	Signatures(ctx context.Context, artifact string) ([]SignatureRecord, error)
+	// FrozenFile is the file a frozen channel serves under a name.
+	FrozenFile(ctx context.Context, release, channel, filename string) (string, error)
+	AddSigningKey(ctx context.Context, k SigningKey) error
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
 
 	EnsureAccount(ctx context.Context, name string, admin bool, at time.Time) (created bool, err error)
 	SetPassword(ctx context.Context, name, hash string) error

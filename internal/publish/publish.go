@@ -158,9 +158,11 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 	if memo == nil {
 		memo = &repoMemo{frags: map[string]repodata.Fragments{}}
 	}
+	// The memo is keyed by the file served: a re-signed package has new
+	// fragments.
 	var missing []string
 	for _, r := range rows {
-		if _, ok := memo.frags[r.SHA256]; !ok {
+		if _, ok := memo.frags[r.FileSHA256]; !ok {
 			missing = append(missing, r.SHA256)
 		}
 	}
@@ -171,7 +173,7 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 	next := &repoMemo{frags: make(map[string]repodata.Fragments, len(rows))}
 	entries := make([]repodata.Entry, len(rows))
 	for i, r := range rows {
-		fr, ok := memo.frags[r.SHA256]
+		fr, ok := memo.frags[r.FileSHA256]
 		if !ok {
 			f := fetched[r.SHA256]
 			if f == nil {
@@ -179,8 +181,8 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 			}
 			fr = repodata.Fragments{Primary: f.Primary, Filelists: f.Filelists, Other: f.Other}
 		}
-		next.frags[r.SHA256] = fr
-		e := repodata.Entry{Key: catalog.PackagesDir + r.Filename, ID: r.SHA256, Frag: fr}
+		next.frags[r.FileSHA256] = fr
+		e := repodata.Entry{Key: catalog.PackagesDir + r.Filename, ID: r.FileSHA256, Frag: fr}
 		if d, err := hex.DecodeString(r.FragDigest); err == nil && len(d) == 32 {
 			copy(e.Digest[:], d)
 		}

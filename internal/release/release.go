@@ -321,7 +321,7 @@ func (s *Service) Digest(ctx context.Context, release, channel string, version i
 			return "", err
 		}
 		for _, e := range es {
-			lines = append(lines, arch+" "+e.Filename+" "+e.SHA256)
+			lines = append(lines, arch+" "+e.Filename+" "+e.FileSHA256)
 		}
 	}
 	sort.Strings(lines)

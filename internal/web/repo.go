@@ -128,13 +128,20 @@ func (s *Server) repoPackage(w http.ResponseWriter, r *http.Request) error {
 	} else if a.Source || (a.Arch != arch && a.Arch != "noarch") {
 		return catalog.Errorf(catalog.ErrNotFound, "%s is not in the %s repository", file, arch)
 	}
-	f, info, err := s.blobs.Open(r.Context(), a.SHA256)
+	sum := a.FileSHA256
+	if c, err := s.store.Channel(r.Context(), release, channel); err == nil && c.Frozen {
+		// A final release's install image serves the files it was frozen with.
+		if sum, err = s.store.FrozenFile(r.Context(), release, channel, file); err != nil {
+			return err
+		}
+	}
+	f, info, err := s.blobs.Open(r.Context(), sum)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	h := w.Header()
-	h.Set("ETag", `"`+a.SHA256+`"`)
+	h.Set("ETag", `"`+sum+`"`)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Type", "application/x-rpm")
 	_ = info

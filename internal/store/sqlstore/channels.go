@@ -111,6 +111,15 @@ func (s *Store) UpdateReleases(ctx context.Context, rs []catalog.Release, freeze
 			if _, err := tx.ExecContext(ctx, `UPDATE channels SET frozen = ?, frozen_digest = ? WHERE release = ? AND name = ?`, true, digest, rel, ch); err != nil {
 				return fmt.Errorf("freezing %s: %w", id, err)
 			}
+			// Fix the files it serves: later re-signing must not change them.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO frozen_files (release, channel, filename, file_sha256)
+ SELECT DISTINCT c.release, c.name, a.filename, a.file_sha256 FROM channels c
+ JOIN channel_builds cb ON cb.release = c.release AND cb.channel = c.name
+ JOIN artifacts a ON a.build_id = cb.build_id
+ WHERE c.release = ? AND c.name = ? AND cb.added_in <= c.published_version AND (cb.removed_in IS NULL OR cb.removed_in > c.published_version)
+ ON CONFLICT (release, channel, filename) DO NOTHING`, rel, ch); err != nil {
+				return fmt.Errorf("freezing %s: %w", id, err)
+			}
 		}
 		return nil
 	})
@@ -417,7 +426,8 @@ func (s *Store) ChannelBuilds(ctx context.Context, release, name string, version
 
 // RepoEntries implements catalog.Store.
 func (s *Store) RepoEntries(ctx context.Context, release, name string, version int64, arch string) ([]catalog.RepoEntry, error) {
-	q := `SELECT a.sha256, a.filename, a.frag_digest FROM channel_builds cb JOIN artifacts a ON a.build_id = cb.build_id
+	q := `SELECT a.sha256, a.file_sha256, a.filename, a.frag_digest, b.category, a.sig_key_id FROM channel_builds cb
+ JOIN artifacts a ON a.build_id = cb.build_id JOIN builds b ON b.id = a.build_id
  WHERE cb.release = ? AND cb.channel = ? AND cb.added_in <= ? AND (cb.removed_in IS NULL OR cb.removed_in > ?) AND `
 	args := []any{release, name, version, version}
 	if arch == "source" {
@@ -435,7 +445,7 @@ func (s *Store) RepoEntries(ctx context.Context, release, name string, version i
 	var out []catalog.RepoEntry
 	for rows.Next() {
 		var e catalog.RepoEntry
-		if err := rows.Scan(&e.SHA256, &e.Filename, &e.FragDigest); err != nil {
+		if err := rows.Scan(&e.SHA256, &e.FileSHA256, &e.Filename, &e.FragDigest, &e.Category, &e.SigKeyID); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -530,4 +540,120 @@ func (s *Store) TokenAccount(ctx context.Context, hash string) (*catalog.Account
 	}
 	a.CreatedAt = fromMS(created)
 	return &a, nil
+}
+
+// SignedBuilds implements catalog.Store.
+func (s *Store) SignedBuilds(ctx context.Context, key string) ([]string, error) {
+	q := `SELECT DISTINCT a.build_id FROM artifacts a WHERE a.file_sha256 <> a.sha256`
+	var args []any
+	if key != "" {
+		q += ` AND a.sig_key_id = ?`
+		args = append(args, key)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY a.build_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing signed builds: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetArtifactFile implements catalog.Store.
+func (s *Store) SetArtifactFile(ctx context.Context, a *catalog.Artifact, f *catalog.Fragments, rec catalog.SignatureRecord) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE artifacts SET file_sha256 = ?, file_size = ?, sig_key_id = ?, sig_algorithm = ?, frag_digest = ? WHERE sha256 = ?`,
+			a.FileSHA256, a.FileSize, a.SigKeyID, a.SigAlgorithm, f.Digest, a.SHA256)
+		if err != nil {
+			return fmt.Errorf("recording the signed file of %s: %w", a.NEVRA(), err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return catalog.Errorf(catalog.ErrNotFound, "there is no package %s", a.SHA256)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE artifact_details SET frag_primary = ?, frag_filelists = ?, frag_other = ? WHERE sha256 = ?`,
+			string(f.Primary), string(f.Filelists), string(f.Other), a.SHA256); err != nil {
+			return fmt.Errorf("recording the fragments of %s: %w", a.NEVRA(), err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (artifact, file_sha256, key_id, algorithm, signed_at, signed_by) VALUES (?, ?, ?, ?, ?, ?)
+ ON CONFLICT (artifact, file_sha256) DO NOTHING`, rec.Artifact, rec.FileSHA256, rec.KeyID, rec.Algorithm, ms(rec.SignedAt), rec.SignedBy); err != nil {
+			return fmt.Errorf("recording the signature of %s: %w", a.NEVRA(), err)
+		}
+		return nil
+	})
+}
+
+// Signatures implements catalog.Store.
+func (s *Store) Signatures(ctx context.Context, artifact string) ([]catalog.SignatureRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT artifact, file_sha256, key_id, algorithm, signed_at, signed_by FROM signatures WHERE artifact = ? ORDER BY signed_at`, artifact)
+	if err != nil {
+		return nil, fmt.Errorf("listing signatures: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.SignatureRecord
+	for rows.Next() {
+		var r catalog.SignatureRecord
+		var at int64
+		if err := rows.Scan(&r.Artifact, &r.FileSHA256, &r.KeyID, &r.Algorithm, &at, &r.SignedBy); err != nil {
+			return nil, err
+		}
+		r.SignedAt = fromMS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FrozenFile implements catalog.Store.
+func (s *Store) FrozenFile(ctx context.Context, release, channel, filename string) (string, error) {
+	var sum string
+	err := s.db.QueryRowContext(ctx, `SELECT file_sha256 FROM frozen_files WHERE release = ? AND channel = ? AND filename = ?`, release, channel, filename).Scan(&sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", catalog.Errorf(catalog.ErrNotFound, "%s is not in %s/%s", filename, release, channel)
+	}
+	return sum, err
+}
+
+// AddSigningKey implements catalog.Store: the new key becomes the active
+// one when k.Active is set.
+func (s *Store) AddSigningKey(ctx context.Context, k catalog.SigningKey) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if k.Active {
+			if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET active = ?`, false); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (key_id, algorithm, public_key, created_at, active, retired_at) VALUES (?, ?, ?, ?, ?, ?)
+ ON CONFLICT (key_id) DO UPDATE SET active = excluded.active, retired_at = excluded.retired_at`,
+			k.KeyID, k.Algorithm, k.PublicKey, ms(k.CreatedAt), k.Active, ms(k.RetiredAt))
+		if err != nil {
+			return fmt.Errorf("recording key %s: %w", k.KeyID, err)
+		}
+		return nil
+	})
+}
+
+// SigningKeys implements catalog.Store.
+func (s *Store) SigningKeys(ctx context.Context) ([]catalog.SigningKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key_id, algorithm, public_key, created_at, active, retired_at FROM signing_keys ORDER BY created_at`)
+	if err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.SigningKey
+	for rows.Next() {
+		var k catalog.SigningKey
+		var c, r int64
+		if err := rows.Scan(&k.KeyID, &k.Algorithm, &k.PublicKey, &c, &k.Active, &r); err != nil {
+			return nil, err
+		}
+		k.CreatedAt, k.RetiredAt = fromMS(c), fromMS(r)
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }

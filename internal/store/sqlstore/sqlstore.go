@@ -141,7 +141,7 @@ func fromMS(v int64) time.Time {
 const artifactCols = `a.sha256, a.filename, a.name, a.epoch, a.version, a.release, a.arch, a.is_source, a.summary, a.description,
  a.license, a.url, a.vendor, a.packager, a.pkg_group, a.build_host, a.build_time, a.source_rpm, a.size, a.installed_size,
  a.sig_key_id, a.sig_algorithm, a.build_id, a.uploaded_at, a.uploaded_by, a.frag_digest,
- (SELECT b.category FROM builds b WHERE b.id = a.build_id)`
+ (SELECT b.category FROM builds b WHERE b.id = a.build_id), a.file_sha256, a.file_size`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -150,7 +150,7 @@ func scanArtifact(r scanner) (*catalog.Artifact, error) {
 	var up int64
 	err := r.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
 		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category)
+		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -192,10 +192,10 @@ func (s *Store) InsertArtifact(ctx context.Context, a *catalog.Artifact, d *cata
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO artifacts (sha256, filename, name, epoch, version, release, arch, is_source, summary, description,
  license, url, vendor, packager, pkg_group, build_host, build_time, source_rpm, size, installed_size,
- sig_key_id, sig_algorithm, build_id, uploaded_at, uploaded_by, frag_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+ sig_key_id, sig_algorithm, build_id, uploaded_at, uploaded_by, frag_digest, file_sha256, file_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.SHA256, a.Filename, a.Name, a.Epoch, a.Version, a.Release, a.Arch, a.Source, a.Summary, a.Description,
 			a.License, a.URL, a.Vendor, a.Packager, a.Group, a.BuildHost, a.BuildTime, a.SourceRPM, a.Size, a.InstalledSize,
-			a.SigKeyID, a.SigAlgorithm, a.BuildID, ms(a.UploadedAt), a.UploadedBy, f.Digest)
+			a.SigKeyID, a.SigAlgorithm, a.BuildID, ms(a.UploadedAt), a.UploadedBy, f.Digest, fileSHA(a), fileSize(a))
 		if err != nil {
 			return fmt.Errorf("storing %s: %w", a.NEVRA(), err)
 		}
@@ -208,6 +208,20 @@ func (s *Store) InsertArtifact(ctx context.Context, a *catalog.Artifact, d *cata
 		return nil
 	})
 	return created, err
+}
+
+func fileSHA(a *catalog.Artifact) string {
+	if a.FileSHA256 != "" {
+		return a.FileSHA256
+	}
+	return a.SHA256
+}
+
+func fileSize(a *catalog.Artifact) int64 {
+	if a.FileSHA256 != "" {
+		return a.FileSize
+	}
+	return a.Size
 }
 
 // buildName guesses a build's name from a binary's source RPM name until
@@ -234,7 +248,7 @@ func (s *Store) Artifact(ctx context.Context, sum string) (*catalog.Artifact, *c
 	var details string
 	err := row.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
 		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &details)
+		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize, &details)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, catalog.Errorf(catalog.ErrNotFound, "there is no package %s", sum)
 	}
