@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const DefaultMaxUpload = 1 << 30
 type Blobs interface {
 	Stage(ctx context.Context, r io.Reader, limit int64) (Staged, error)
 	Remove(ctx context.Context, sum string) error
+	Open(ctx context.Context, sum string) (io.ReadSeekCloser, blob.Info, error)
 }
 
 // Staged is content received but not yet part of the store.
@@ -269,6 +271,146 @@ func (s *Service) CreateChannel(ctx context.Context, release, name, description 
 }
 
 // ChangeChannel adds and removes builds, making a new channel version.
+// A channel with a retention of N keeps the N newest builds of each
+// package; adding a newer one removes the oldest in the same version.
 func (s *Service) ChangeChannel(ctx context.Context, release, name string, add, remove []string, by string) (*ChannelVersion, error) {
+	if len(add) > 0 {
+		extra, err := s.retire(ctx, release, name, add, remove)
+		if err != nil {
+			return nil, err
+		}
+		remove = append(remove, extra...)
+	}
 	return s.Store.ChangeChannel(ctx, release, name, add, remove, by, s.now().UTC())
+}
+
+// retire lists the builds that the channel's retention pushes out when
+// add comes in.
+func (s *Service) retire(ctx context.Context, release, name string, add, remove []string) ([]string, error) {
+	c, err := s.Store.Channel(ctx, release, name)
+	if err != nil || c.Retention <= 0 {
+		return nil, err
+	}
+	cur, err := s.Store.ChannelBuilds(ctx, release, name, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	gone := map[string]bool{}
+	for _, id := range remove {
+		gone[id] = true
+	}
+	byName := map[string][]*Build{}
+	for _, id := range append(append([]string{}, cur...), add...) {
+		if gone[id] {
+			continue
+		}
+		b, err := s.Store.Build(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		byName[b.Name] = append(byName[b.Name], b)
+	}
+	adding := map[string]bool{}
+	for _, id := range add {
+		adding[id] = true
+	}
+	var out []string
+	for _, bs := range byName {
+		if len(bs) <= c.Retention {
+			continue
+		}
+		sort.Slice(bs, func(i, j int) bool {
+			if v := rpm.Vercmp(bs[i].Version, bs[j].Version); v != 0 {
+				return v > 0
+			}
+			return rpm.Vercmp(bs[i].Release, bs[j].Release) > 0
+		})
+		for _, b := range bs[c.Retention:] {
+			if !adding[b.ID] {
+				out = append(out, b.ID)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RPMSigner signs RPM files with the project key.
+type RPMSigner interface {
+	SignRPM(r io.Reader, w io.Writer) error
+	KeyID() string
+	Algorithm() string
+}
+
+// SignedCategories are signed by the project (the core distribution);
+// base packages keep their vendor's signatures and are never re-signed.
+var SignedCategories = []string{"infra", "core"}
+
+// IsSignedCategory reports whether builds of category c are signed by the
+// project.
+func IsSignedCategory(c string) bool {
+	for _, k := range SignedCategories {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// SignBuild signs every file of a build (its binaries and its SRPM) with
+// signer, unless that key signed it already. The signed copy becomes the
+// file served; the upload stays in the archive and the signature is
+// recorded. Base packages are refused: they keep their upstream signature.
+func (s *Service) SignBuild(ctx context.Context, id string, signer RPMSigner, by string) (*Build, error) {
+	b, err := s.Store.Build(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Category == "base" {
+		return nil, Errorf(ErrConflict, "build %s is a base package: it keeps its vendor's signature and is never re-signed", id)
+	}
+	for i := range b.Artifacts {
+		a := &b.Artifacts[i]
+		if a.SigKeyID == signer.KeyID() && a.FileSHA256 != a.SHA256 {
+			continue
+		}
+		if err := s.signArtifact(ctx, a, signer, by); err != nil {
+			return nil, fmt.Errorf("signing %s: %w", a.Filename, err)
+		}
+	}
+	return s.Store.Build(ctx, id)
+}
+
+func (s *Service) signArtifact(ctx context.Context, a *Artifact, signer RPMSigner, by string) error {
+	// Sign the upload itself (not an earlier signed copy): a signature
+	// replaces the previous one.
+	src, _, err := s.Blobs.Open(ctx, a.SHA256)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(signer.SignRPM(src, pw)) }()
+	st, err := s.Blobs.Stage(ctx, pr, 0)
+	pr.CloseWithError(io.ErrClosedPipe)
+	if err != nil {
+		return err
+	}
+	defer st.Discard()
+	p, err := rpm.Read(st, a.Filename)
+	if err != nil {
+		return fmt.Errorf("reading the signed copy: %w", err)
+	}
+	if p.Signature == nil || p.Signature.KeyID != signer.KeyID() {
+		return fmt.Errorf("the signed copy does not carry key %s", signer.KeyID())
+	}
+	signed, _, f := Describe(p, a.UploadedAt, a.UploadedBy)
+	if err := st.Commit(); err != nil {
+		return err
+	}
+	next := *a
+	next.FileSHA256, next.FileSize = signed.SHA256, signed.Size
+	next.SigKeyID, next.SigAlgorithm = signed.SigKeyID, signed.SigAlgorithm
+	rec := SignatureRecord{Artifact: a.SHA256, FileSHA256: signed.SHA256, KeyID: signed.SigKeyID, Algorithm: signed.SigAlgorithm, SignedAt: s.now().UTC(), SignedBy: by}
+	return s.Store.SetArtifactFile(ctx, &next, f, rec)
 }

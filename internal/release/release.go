@@ -55,11 +55,11 @@ var SMEChannels = []ChannelTemplate{
 	{Name: "updates-testing", ClientName: "smeupdates-testing", Description: "Updates being tested by the maintenance team.",
 		Accepts: []string{"base", "infra", "core"}, Enabled: false, Visible: true},
 	{Name: "addons", ClientName: "smeaddons", Description: "Well-behaved, tested add-ons.",
-		Accepts: []string{"addons"}, Enabled: true, Visible: true},
+		Accepts: []string{"addons"}, Enabled: true, Visible: true, Retention: 2},
 	{Name: "test", ClientName: "smetest", Description: "Add-ons undergoing testing.",
-		Accepts: []string{"test"}, Enabled: false, Visible: true},
+		Accepts: []string{"test"}, Enabled: false, Visible: true, Retention: 1},
 	{Name: "dev", ClientName: "smedev", Description: "Other add-ons, not tested or examined.",
-		Accepts: []string{"dev"}, Enabled: false, Visible: true},
+		Accepts: []string{"dev"}, Enabled: false, Visible: true, Retention: 1},
 }
 
 // Service applies the release rules.
