@@ -3,7 +3,9 @@ module github.com/smeserver/smeforge
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.5.0
 	github.com/chromedp/chromedp v0.23.0
+	github.com/github/go-spdx/v2 v2.7.0
 	github.com/google/rpmpack v0.7.1
 	github.com/klauspost/compress v1.20.3
 	github.com/schollz/progressbar/v3 v3.19.1
