@@ -51,7 +51,7 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
 	}
-	f, err := openForge(ctx, dataDir, nil)
+	f, err := openForge(ctx, dataDir, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
@@ -27,13 +28,26 @@ func newServeCmd() *cobra.Command {
 		addr      string
 		publicURL string
 		maxUpload int64
+		polFile   string
 	)
 	c := &cobra.Command{
 		Use:   "serve [--data DIR] [--addr HOST:PORT]",
 		Short: "Run the forge: web UI, JSON API and yum/dnf repositories",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload)
+			pol := policy.Default()
+			if polFile != "" {
+				f, err := os.Open(polFile)
+				if err != nil {
+					return err
+				}
+				pol, err = policy.Load(f, polFile)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload, pol)
 		},
 	}
 	f := c.Flags()
@@ -41,6 +55,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&publicURL, "public-url", "", "address clients use to reach the forge (default: taken from each request)")
 	f.Int64Var(&maxUpload, "max-upload", catalog.DefaultMaxUpload, "largest accepted upload in bytes")
+	f.StringVar(&polFile, "policy", "", "policy file (TOML; default: the built-in SME policy, see smeforge policy show)")
 	return c
 }
 
@@ -54,7 +69,10 @@ type forge struct {
 	keys  *auth.Keys
 }
 
-func openForge(ctx context.Context, dataDir string, log *slog.Logger) (*forge, error) {
+func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy) (*forge, error) {
+	if pol == nil {
+		pol = policy.Default()
+	}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data folder: %w", err)
 	}
@@ -75,8 +93,8 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger) (*forge, e
 	pub := publish.New(st, filepath.Join(dataDir, "repos"), log, nil)
 	return &forge{
 		store: st, blobs: blobs, keys: keys, pub: pub,
-		cat: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log},
-		rel: &release.Service{Store: st, Publisher: pub},
+		cat: &catalog.Service{Policy: pol, Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log},
+		rel: &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
 
@@ -104,9 +122,9 @@ func ensureAdmin(ctx context.Context, f *forge, dataDir string) (string, error) 
 	return path, nil
 }
 
-func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64) error {
+func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64, pol *policy.Policy) error {
 	log := logger()
-	f, err := openForge(ctx, dataDir, log)
+	f, err := openForge(ctx, dataDir, log, pol)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smeserver/smeforge/internal/blob"
+	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/repodata"
 	"github.com/smeserver/smeforge/internal/rpm"
 )
@@ -51,6 +52,8 @@ func (b localBlobs) Stage(ctx context.Context, r io.Reader, limit int64) (Staged
 
 // Service applies the catalog's rules on top of a Store and a blob store.
 type Service struct {
+	// Policy gives the categories; nil means the built-in SME policy.
+	Policy    *policy.Policy
 	Store     Store
 	Blobs     Blobs
 	Log       *slog.Logger
@@ -76,10 +79,6 @@ const PackagesDir = "Packages/"
 func (s *Service) Ingest(ctx context.Context, r io.Reader, name, by string) (*Artifact, bool, error) {
 	return s.IngestAs(ctx, r, name, by, "")
 }
-
-// NewBuildCategory is where a build of a package the forge has never seen
-// starts, as SME's build system does today.
-const NewBuildCategory = "dev"
 
 // IngestAs is Ingest with a category for a new build (an administrator
 // importing an existing distribution); "" applies the rule: a new build of
@@ -112,8 +111,8 @@ func (s *Service) IngestAs(ctx context.Context, r io.Reader, name, by, category 
 	if existing, _, err := s.Store.Artifact(ctx, a.SHA256); err == nil {
 		return existing, false, nil
 	}
-	if category != "" && !ValidCategory(category) {
-		return nil, false, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(Categories, ", "))
+	if category != "" && !s.ValidCategory(category) {
+		return nil, false, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(s.categoryNames(), ", "))
 	}
 	a.Category = category
 	if a.Category == "" {
@@ -130,7 +129,7 @@ func (s *Service) IngestAs(ctx context.Context, r io.Reader, name, by, category 
 			case err == nil:
 				a.Category = c
 			case errors.Is(err, ErrNotFound):
-				a.Category = NewBuildCategory
+				a.Category = s.policy().NewBuildCategory
 			default:
 				return nil, false, err
 			}
@@ -220,25 +219,32 @@ func ValidName(kind, s string) error {
 
 var archRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 
-// Categories are the policy levels, lowest first, until the policy file
-// says otherwise.
-var Categories = []string{"base", "infra", "core", "addons", "test", "dev"}
-
-// ValidCategory reports whether c is a known category.
-func ValidCategory(c string) bool {
-	for _, k := range Categories {
-		if k == c {
-			return true
-		}
+func (s *Service) policy() *policy.Policy {
+	if s.Policy != nil {
+		return s.Policy
 	}
-	return false
+	return policy.Default()
+}
+
+func (s *Service) categoryNames() []string {
+	var out []string
+	for _, c := range s.policy().Categories {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// ValidCategory reports whether the policy has category c.
+func (s *Service) ValidCategory(c string) bool {
+	_, ok := s.policy().Category(c)
+	return ok
 }
 
 // SetCategory moves a build to another category (an administrator's
 // decision until promotion requests exist).
 func (s *Service) SetCategory(ctx context.Context, id, category string) (*Build, error) {
-	if !ValidCategory(category) {
-		return nil, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(Categories, ", "))
+	if !s.ValidCategory(category) {
+		return nil, Errorf(ErrInvalid, "category %q: the categories are %s", category, strings.Join(s.categoryNames(), ", "))
 	}
 	if err := s.Store.SetBuildCategory(ctx, id, category); err != nil {
 		return nil, err
@@ -342,19 +348,12 @@ type RPMSigner interface {
 	Algorithm() string
 }
 
-// SignedCategories are signed by the project (the core distribution);
-// base packages keep their vendor's signatures and are never re-signed.
-var SignedCategories = []string{"infra", "core"}
-
-// IsSignedCategory reports whether builds of category c are signed by the
-// project.
-func IsSignedCategory(c string) bool {
-	for _, k := range SignedCategories {
-		if k == c {
-			return true
-		}
-	}
-	return false
+// IsSignedCategory reports whether the policy has the project sign builds
+// of category c (infra and core for SME); base packages keep their
+// vendor's signatures and are never re-signed.
+func (s *Service) IsSignedCategory(c string) bool {
+	cat, ok := s.policy().Category(c)
+	return ok && cat.Signed
 }
 
 // SignBuild signs every file of a build (its binaries and its SRPM) with

@@ -147,7 +147,7 @@ func TestReleasesAndChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	chans, err := st.Channels(ctx, "10")
-	if err != nil || len(chans) != len(release.SMEChannels) || chans[0].Name != "os" {
+	if err != nil || len(chans) != len(release.SMEChannels()) || chans[0].Name != "os" {
 		t.Fatalf("channels = %+v, %v", chans, err)
 	}
 	v, err := svc.ChangeChannel(ctx, "10", "os", []string{"a-1-1", "b-1-1", "c-1-1"}, nil, "t")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/policy"
 )
 
 // Store is what the release rules need of the catalog.
@@ -43,24 +44,8 @@ type ChannelTemplate struct {
 	Retention                     int
 }
 
-// SMEChannels are SME Server's channels, used until a policy says
-// otherwise: os (the install image: base, infra and core, frozen at final),
-// updates and updates-testing (core updates, maintenance team), addons,
-// test and dev (contributed packages by how far they got).
-var SMEChannels = []ChannelTemplate{
-	{Name: "os", ClientName: "smeos", Description: "The packages of the install image; frozen when the release is final.",
-		Accepts: []string{"base", "infra", "core"}, Enabled: true, Visible: true, FrozenAtFinal: true, RequireSigned: true},
-	{Name: "updates", ClientName: "smeupdates", Description: "Tested updates of the core distribution.",
-		Accepts: []string{"base", "infra", "core"}, Enabled: true, Visible: true, RequireSigned: true},
-	{Name: "updates-testing", ClientName: "smeupdates-testing", Description: "Updates being tested by the maintenance team.",
-		Accepts: []string{"base", "infra", "core"}, Enabled: false, Visible: true},
-	{Name: "addons", ClientName: "smeaddons", Description: "Well-behaved, tested add-ons.",
-		Accepts: []string{"addons"}, Enabled: true, Visible: true, Retention: 2},
-	{Name: "test", ClientName: "smetest", Description: "Add-ons undergoing testing.",
-		Accepts: []string{"test"}, Enabled: false, Visible: true, Retention: 1},
-	{Name: "dev", ClientName: "smedev", Description: "Other add-ons, not tested or examined.",
-		Accepts: []string{"dev"}, Enabled: false, Visible: true, Retention: 1},
-}
+// SMEChannels are the channels of the built-in SME policy.
+func SMEChannels() []ChannelTemplate { return TemplatesFromPolicy(policy.Default()) }
 
 // Service applies the release rules.
 type Service struct {
@@ -182,7 +167,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (*catalog.Release, erro
 	r.Development = !dev
 	tmpl := s.Channels
 	if len(tmpl) == 0 {
-		tmpl = SMEChannels
+		tmpl = SMEChannels()
 	}
 	chans := make([]catalog.Channel, len(tmpl))
 	for i, t := range tmpl {
@@ -420,5 +405,17 @@ func diffBuilds(channel string, before, after []string) []Change {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// TemplatesFromPolicy turns a policy's channel rules into the channels
+// every new release gets.
+func TemplatesFromPolicy(p *policy.Policy) []ChannelTemplate {
+	out := make([]ChannelTemplate, len(p.Channels))
+	for i, c := range p.Channels {
+		out[i] = ChannelTemplate{Name: c.Name, ClientName: c.ClientName, Description: c.Description,
+			Accepts: append([]string(nil), c.Accepts...), Enabled: c.Enabled, Visible: c.Visible,
+			FrozenAtFinal: c.FrozenAtFinal, RequireSigned: c.RequireSigned, Retention: c.Retention}
+	}
 	return out
 }

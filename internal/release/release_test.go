@@ -171,19 +171,23 @@ func TestRetention(t *testing.T) {
 	if _, err := e.rel.Create(ctx, release.Spec{Name: "10", BaseOS: "Rocky Linux 8"}); err != nil {
 		t.Fatal(err)
 	}
-	// addons keeps the two newest builds of a package.
+	// test keeps the two newest builds of a package (SME policy).
+	c, _ := e.st.Channel(ctx, "10", "test")
+	if c.Retention != 2 {
+		t.Fatalf("test channel retention %d, want the policy's 2", c.Retention)
+	}
 	var ids []string
 	for _, v := range []string{"1.0", "1.10", "1.2"} {
-		ids = append(ids, e.build(t, "mailstats", v, "addons"))
+		ids = append(ids, e.build(t, "mailstats", v, "test"))
 	}
 	for _, id := range ids {
-		if _, err := e.cat.ChangeChannel(ctx, "10", "addons", []string{id}, nil, "t"); err != nil {
+		if _, err := e.cat.ChangeChannel(ctx, "10", "test", []string{id}, nil, "t"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, _ := e.st.Channel(ctx, "10", "addons")
-	got, _ := e.st.ChannelBuilds(ctx, "10", "addons", c.Version)
+	c, _ = e.st.Channel(ctx, "10", "test")
+	got, _ := e.st.ChannelBuilds(ctx, "10", "test", c.Version)
 	if fmt.Sprint(got) != "[mailstats-1.10-1 mailstats-1.2-1]" {
-		t.Errorf("addons keeps %v, want the two newest by rpm's ordering (1.10 and 1.2)", got)
+		t.Errorf("test keeps %v, want the two newest by rpm's ordering (1.10 and 1.2)", got)
 	}
 }
