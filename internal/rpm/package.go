@@ -1,7 +1,8 @@
 // Package rpm reads RPM and SRPM files exactly as rpm does (lead, signature
-// header, main header), and compares versions with rpm's own rules. It is
-// pure: it reads from io.Reader and returns values, and never imports the
-// network, the database or the web layer.
+// header, main header), lays out signature headers as rpmsign writes them,
+// and compares versions with rpm's own rules. It is pure: it reads from
+// io.Reader and returns values, and never imports the network, the
+// database or the web layer.
 package rpm
 
 import (
