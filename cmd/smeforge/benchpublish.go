@@ -17,6 +17,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/corpus"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/sign"
 	"github.com/spf13/cobra"
 )
 
@@ -51,7 +52,7 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
 	}
-	f, err := openForge(ctx, dataDir, nil, nil)
+	f, err := openForge(ctx, dataDir, nil, nil, sign.KeyEdDSA)
 	if err != nil {
 		return err
 	}

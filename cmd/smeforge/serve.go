@@ -17,6 +17,8 @@ import (
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/sign"
+	"github.com/smeserver/smeforge/internal/signing"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
 	"github.com/smeserver/smeforge/internal/web"
 	"github.com/spf13/cobra"
@@ -29,6 +31,7 @@ func newServeCmd() *cobra.Command {
 		publicURL string
 		maxUpload int64
 		polFile   string
+		keyType   string
 	)
 	c := &cobra.Command{
 		Use:   "serve [--data DIR] [--addr HOST:PORT]",
@@ -47,7 +50,11 @@ func newServeCmd() *cobra.Command {
 					return err
 				}
 			}
-			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload, pol)
+			kt, err := sign.ParseKeyType(keyType)
+			if err != nil {
+				return usageErr("--key-type: %v", err)
+			}
+			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload, pol, kt)
 		},
 	}
 	f := c.Flags()
@@ -55,6 +62,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&publicURL, "public-url", "", "address clients use to reach the forge (default: taken from each request)")
 	f.Int64Var(&maxUpload, "max-upload", catalog.DefaultMaxUpload, "largest accepted upload in bytes")
+	f.StringVar(&keyType, "key-type", "rsa", "type of the signing key made at first start: rsa (4096 bits) or eddsa")
 	f.StringVar(&polFile, "policy", "", "policy file (TOML; default: the built-in SME policy, see smeforge policy show)")
 	return c
 }
@@ -65,11 +73,12 @@ type forge struct {
 	blobs *blob.Dir
 	cat   *catalog.Service
 	rel   *release.Service
+	sig   *signing.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 }
 
-func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy) (*forge, error) {
+func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyType sign.KeyType) (*forge, error) {
 	if pol == nil {
 		pol = policy.Default()
 	}
@@ -91,9 +100,15 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, err
 	}
 	pub := publish.New(st, filepath.Join(dataDir, "repos"), log, nil)
+	cat := &catalog.Service{Policy: pol, Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log}
+	sig, err := signing.Open(ctx, filepath.Join(dataDir, "keys"), st, cat, keyType, "")
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("opening the signing key: %w", err)
+	}
+	pub.UseSigning(sig, cat.IsSignedCategory)
 	return &forge{
-		store: st, blobs: blobs, keys: keys, pub: pub,
-		cat: &catalog.Service{Policy: pol, Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log},
+		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
 		rel: &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
@@ -122,9 +137,9 @@ func ensureAdmin(ctx context.Context, f *forge, dataDir string) (string, error) 
 	return path, nil
 }
 
-func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64, pol *policy.Policy) error {
+func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64, pol *policy.Policy, keyType sign.KeyType) error {
 	log := logger()
-	f, err := openForge(ctx, dataDir, log, pol)
+	f, err := openForge(ctx, dataDir, log, pol, keyType)
 	if err != nil {
 		return err
 	}
@@ -134,7 +149,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

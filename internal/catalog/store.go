@@ -63,6 +63,9 @@ type Store interface {
 	Signatures(ctx context.Context, artifact string) ([]SignatureRecord, error)
 	// FrozenFile is the file a frozen channel serves under a name.
 	FrozenFile(ctx context.Context, release, channel, filename string) (string, error)
+	// FrozenChannelsOf lists the frozen channels ("release/channel") that
+	// serve a build.
+	FrozenChannelsOf(ctx context.Context, build string) ([]string, error)
 	AddSigningKey(ctx context.Context, k SigningKey) error
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 

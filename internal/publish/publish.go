@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,12 +36,23 @@ const KeepFor = 10 * time.Minute
 // SourceArch names the repository of SRPMs in a channel.
 const SourceArch = "source"
 
+// Signing is what publishing needs of the project's keys.
+type Signing interface {
+	SignRepomd(repomd []byte) ([]byte, error)
+	// ProjectKeyIDs are the keys whose signatures count as the project's.
+	ProjectKeyIDs(ctx context.Context) (map[string]bool, error)
+}
+
 // Publisher publishes channels under Root/<release>/<channel>/<arch>/.
 type Publisher struct {
 	store Store
 	root  string
 	log   *slog.Logger
 	now   func() time.Time
+
+	// signing and signedCategory are set by UseSigning.
+	signing        Signing
+	signedCategory func(string) bool
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -62,6 +74,13 @@ func New(store Store, root string, log *slog.Logger, now func() time.Time) *Publ
 		now = time.Now
 	}
 	return &Publisher{store: store, root: root, log: log, now: now, locks: map[string]*sync.Mutex{}, memo: map[string]*repoMemo{}}
+}
+
+// UseSigning makes every publication sign its repomd.xml, and channels
+// that require signatures refuse packages of a signed category (per
+// signedCategory) that the project did not sign.
+func (p *Publisher) UseSigning(s Signing, signedCategory func(string) bool) {
+	p.signing, p.signedCategory = s, signedCategory
 }
 
 // Dir is the folder of one repository of a channel.
@@ -124,6 +143,11 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 	}
 	res := &Result{Release: release, Channel: channel, Version: version, Repos: map[string]Repo{}}
 	arches := append(append([]string{}, ch.Arches...), SourceArch)
+	if ch.RequireSigned {
+		if err := p.checkSigned(ctx, ch, version, arches); err != nil {
+			return nil, err
+		}
+	}
 	for _, arch := range arches {
 		r, err := p.publishRepo(ctx, release, channel, arch, version)
 		if err != nil {
@@ -138,6 +162,46 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 	res.Seconds = res.Duration.Seconds()
 	p.log.Info("published", "channel", key, "version", version, "seconds", res.Seconds)
 	return res, nil
+}
+
+// checkSigned refuses to publish a channel that requires signatures when a
+// package of a signed category (infra, core) is not signed by the project.
+// Base packages keep their vendor's signatures.
+func (p *Publisher) checkSigned(ctx context.Context, ch *catalog.Channel, version int64, arches []string) error {
+	if p.signedCategory == nil {
+		return nil
+	}
+	keys := map[string]bool{}
+	if p.signing != nil {
+		var err error
+		if keys, err = p.signing.ProjectKeyIDs(ctx); err != nil {
+			return err
+		}
+	}
+	var bad []string
+	seen := map[string]bool{}
+	for _, arch := range arches {
+		rows, err := p.store.RepoEntries(ctx, ch.Release, ch.Name, version, arch)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if p.signedCategory(r.Category) && !keys[r.SigKeyID] && !seen[r.Filename] {
+				seen[r.Filename] = true
+				bad = append(bad, r.Filename)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	more := ""
+	if len(bad) > 5 {
+		more = fmt.Sprintf(" and %d more", len(bad)-5)
+		bad = bad[:5]
+	}
+	return catalog.Errorf(catalog.ErrConflict, "%s takes only packages signed by the project, and %s%s %s not; sign the builds first",
+		ch.ID(), strings.Join(bad, ", "), more, map[bool]string{true: "is", false: "are"}[len(bad) == 1 && more == ""])
 }
 
 // PublishChannel is Publish for callers that need only the error.
@@ -191,7 +255,11 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	wr, err := repodata.Write(ctx, dir, entries, memo.chunks, repodata.WriteOptions{Now: p.now, KeepFor: KeepFor})
+	wopt := repodata.WriteOptions{Now: p.now, KeepFor: KeepFor}
+	if p.signing != nil {
+		wopt.SignRepomd = p.signing.SignRepomd
+	}
+	wr, err := repodata.Write(ctx, dir, entries, memo.chunks, wopt)
 	if err != nil {
 		return nil, err
 	}

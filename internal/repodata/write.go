@@ -117,6 +117,9 @@ type WriteOptions struct {
 	// names for this long, for clients that are slow to fetch them while
 	// publications follow each other quickly.
 	KeepFor time.Duration
+	// SignRepomd, when set, makes repomd.xml.asc, the detached signature
+	// of repomd.xml, written just before repomd.xml itself.
+	SignRepomd func(repomd []byte) ([]byte, error)
 }
 
 // WriteResult is what Write did.
@@ -384,7 +387,20 @@ func Write(ctx context.Context, dir string, entries []Entry, prev ChunkSet, opt 
 	res.Files = files
 
 	previous := referencedFiles(filepath.Join(rd, "repomd.xml"))
-	if err := writeFileAtomic(filepath.Join(rd, "repomd.xml"), renderRepomd(ts, files)); err != nil {
+	repomd := renderRepomd(ts, files)
+	if opt.SignRepomd != nil {
+		asc, err := opt.SignRepomd(repomd)
+		if err != nil {
+			return nil, fmt.Errorf("signing repomd.xml: %w", err)
+		}
+		// The signature goes first: the window in which a client could read
+		// the new signature with the old repomd.xml is as short as the two
+		// renames.
+		if err := writeFileAtomic(filepath.Join(rd, "repomd.xml.asc"), asc); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeFileAtomic(filepath.Join(rd, "repomd.xml"), repomd); err != nil {
 		return nil, err
 	}
 	removeOldGenerations(rd, files, previous, now().Add(-opt.KeepFor))

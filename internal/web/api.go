@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/sign"
 )
 
 // apiRoutes is the JSON API's route table (documented in docs/api.md).
@@ -24,6 +26,10 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
 	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
 	mux.HandleFunc("POST /api/v1/builds/{id}/category", s.api(s.apiSetCategory))
+	mux.HandleFunc("POST /api/v1/builds/{id}/sign", s.api(s.apiSignBuild))
+	mux.HandleFunc("GET /api/v1/keys", s.api(s.apiKeys))
+	mux.HandleFunc("POST /api/v1/keys/rotate", s.api(s.apiRotateKey))
+	mux.HandleFunc("POST /api/v1/keys/{id}/retire", s.api(s.apiRetireKey))
 	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/rollback", s.api(s.apiRollback))
 	mux.HandleFunc("GET /api/v1/releases/{release}/channels", s.api(s.apiChannels))
 	mux.HandleFunc("POST /api/v1/releases/{release}/channels", s.api(s.apiCreateChannel))
@@ -90,6 +96,15 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, r.URL.Query().Get("category"))
 	if err != nil {
 		return err
+	}
+	// Builds of infra and core are signed as they enter those categories.
+	if s.signing != nil {
+		if err := s.signing.SignIfRequired(r.Context(), a.BuildID, acc.Name); err != nil {
+			return err
+		}
+		if a, _, err = s.store.Artifact(r.Context(), a.SHA256); err != nil {
+			return err
+		}
 	}
 	status := http.StatusOK
 	if created {
@@ -258,9 +273,18 @@ func (s *Server) apiSetCategory(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	acc, _ := s.apiAccount(r)
 	b, err := s.cat.SetCategory(r.Context(), r.PathValue("id"), req.Category)
 	if err != nil {
 		return err
+	}
+	if s.signing != nil {
+		if err := s.signing.SignIfRequired(r.Context(), b.ID, acc.Name); err != nil {
+			return err
+		}
+		if b, err = s.store.Build(r.Context(), b.ID); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, b)
 	return nil
@@ -420,5 +444,118 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) needSigning() error {
+	if s.signing == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "this forge has no signing key")
+	}
+	return nil
+}
+
+// apiSignBuild signs a build with the active key on request. A build served
+// by a frozen channel is refused: a final release's install image never
+// changes.
+func (s *Server) apiSignBuild(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	if err := s.needSigning(); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	b, err := s.store.Build(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if b.Category == "base" {
+		return catalog.Errorf(catalog.ErrConflict, "build %s is a base package: it keeps its vendor's signature and is never re-signed", id)
+	}
+	frozen, err := s.store.FrozenChannelsOf(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if len(frozen) > 0 {
+		return catalog.Errorf(catalog.ErrConflict, "build %s is in %s, which is frozen (the release is final): it is not re-signed", id, strings.Join(frozen, ", "))
+	}
+	if b, err = s.signing.SignBuild(r.Context(), id, acc.Name); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+func (s *Server) apiKeys(w http.ResponseWriter, r *http.Request) error {
+	if err := s.needSigning(); err != nil {
+		return err
+	}
+	ks, err := s.signing.PublicKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"active": s.signing.Active().KeyID(), "keys": ks})
+	return nil
+}
+
+type rotateReq struct {
+	Type   string `json:"type"`
+	UserID string `json:"user_id"`
+}
+
+// apiRotateKey makes a new key, re-signs every signed build with it and
+// publishes again every published channel that is not frozen.
+func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	if err := s.needSigning(); err != nil {
+		return err
+	}
+	var req rotateReq
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	kt, err := sign.ParseKeyType(req.Type)
+	if err != nil {
+		return catalog.Errorf(catalog.ErrInvalid, "type: %v", err)
+	}
+	res, err := s.signing.Rotate(r.Context(), kt, req.UserID, acc.Name)
+	if err != nil {
+		return err
+	}
+	chans, err := s.store.Channels(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	var republished []string
+	for _, c := range chans {
+		if c.Frozen || c.PublishedAt.IsZero() {
+			continue
+		}
+		if _, err := s.pub.Publish(r.Context(), c.Release, c.Name, c.PublishedVersion); err != nil {
+			return fmt.Errorf("publishing %s with the new key: %w", c.ID(), err)
+		}
+		republished = append(republished, c.ID())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rotation": res, "republished": republished})
+	return nil
+}
+
+func (s *Server) apiRetireKey(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	if err := s.needSigning(); err != nil {
+		return err
+	}
+	if err := s.signing.Retire(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"retired": r.PathValue("id")})
 	return nil
 }

@@ -22,6 +22,7 @@ func (s *Server) repoRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /repo/{release}/{channel}/{arch}/repodata/{file}", s.repo(s.repoMetadata))
 	mux.HandleFunc("GET /repo/{release}/{channel}/{arch}/Packages/{file}", s.repo(s.repoPackage))
 	mux.HandleFunc("GET /repo/{release}/{channel}/{$}", s.repo(s.repoChannelIndex))
+	mux.HandleFunc("GET /keys/{file}", s.repo(s.repoKey))
 }
 
 // repo adapts handlers for plain-text clients (dnf, curl): errors are a
@@ -177,11 +178,15 @@ func (s *Server) repoFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s (base: %s), served by smeforge at %s\n# Save as /etc/yum.repos.d/smeforge-%s.repo\n", rel.Name, rel.BaseOS, s.baseURL(r), rel.Name)
+	keys, err := s.keyURLs(r)
+	if err != nil {
+		return err
+	}
 	for _, c := range chans {
 		if !c.Visible {
 			continue // the policy keeps it off servers' lists
 		}
-		b.WriteString(RepoSection(s.baseURL(r), &c))
+		b.WriteString(RepoSection(s.baseURL(r), &c, keys))
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -189,17 +194,73 @@ func (s *Server) repoFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// RepoSection is one channel's section of a .repo file.
-func RepoSection(base string, c *catalog.Channel) string {
+// RepoSection is one channel's section of a .repo file. keys are the URLs
+// of the project's public keys; with them the metadata is always checked
+// (repo_gpgcheck), and packages are where the policy has the project sign
+// them (os and updates: the core distribution). Contributed packages are
+// not signed by the project, so checking them would refuse every one.
+func RepoSection(base string, c *catalog.Channel, keys []string) string {
 	enabled := 0
 	if c.Enabled {
 		enabled = 1
 	}
-	// Packages are not signed yet (signing comes with releases); until then
-	// clients cannot check signatures.
-	return fmt.Sprintf("\n[%s]\nname=%s %s\nbaseurl=%s/repo/%s/%s/$basearch/\nenabled=%d\ngpgcheck=0\nrepo_gpgcheck=0\nskip_if_unavailable=0\n\n[%s-source]\nname=%s %s (sources)\nbaseurl=%s/repo/%s/%s/source/\nenabled=0\ngpgcheck=0\n",
-		dnfName(c), c.Release, c.Name, base, c.Release, c.Name, enabled,
-		dnfName(c), c.Release, c.Name, base, c.Release, c.Name)
+	gpg, repoGPG, gpgkey := 0, 0, ""
+	if len(keys) > 0 {
+		repoGPG = 1
+		gpgkey = "gpgkey=" + strings.Join(keys, " ") + "\n"
+		if c.RequireSigned {
+			gpg = 1
+		}
+	}
+	note := ""
+	if len(keys) > 0 && !c.RequireSigned {
+		note = "# contributed packages: not signed by the project; only the metadata is checked\n"
+	}
+	return fmt.Sprintf("\n%s[%s]\nname=%s %s\nbaseurl=%s/repo/%s/%s/$basearch/\nenabled=%d\ngpgcheck=%d\nrepo_gpgcheck=%d\n%sskip_if_unavailable=0\n\n[%s-source]\nname=%s %s (sources)\nbaseurl=%s/repo/%s/%s/source/\nenabled=0\ngpgcheck=%d\nrepo_gpgcheck=%d\n%s",
+		note, dnfName(c), c.Release, c.Name, base, c.Release, c.Name, enabled, gpg, repoGPG, gpgkey,
+		dnfName(c), c.Release, c.Name, base, c.Release, c.Name, gpg, repoGPG, gpgkey)
+}
+
+// keyURLs are the addresses of the public keys servers should trust.
+func (s *Server) keyURLs(r *http.Request) ([]string, error) {
+	if s.signing == nil {
+		return nil, nil
+	}
+	ks, err := s.signing.PublicKeys(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range ks {
+		out = append(out, s.baseURL(r)+"/keys/"+k.KeyID+".asc")
+	}
+	return out, nil
+}
+
+// repoKey serves a public key: /keys/KEYID.asc, or RPM-GPG-KEY-smeforge
+// with every key still served.
+func (s *Server) repoKey(w http.ResponseWriter, r *http.Request) error {
+	if s.signing == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "this forge has no signing key")
+	}
+	file := r.PathValue("file")
+	ks, err := s.signing.PublicKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	var out []byte
+	for _, k := range ks {
+		if file == "RPM-GPG-KEY-smeforge" || file == k.KeyID+".asc" {
+			out = append(out, k.PublicKey...)
+		}
+	}
+	if out == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "no key %s (the keys are listed at /api/v1/keys)", file)
+	}
+	w.Header().Set("Content-Type", "application/pgp-keys")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(out)
+	return nil
 }
 
 func (s *Server) repoChannelIndex(w http.ResponseWriter, r *http.Request) error {

@@ -23,6 +23,7 @@ import (
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/signing"
 )
 
 // Config is what a Server is made of.
@@ -32,9 +33,12 @@ type Config struct {
 	Store     catalog.Store
 	Blobs     Blobs
 	Publisher *publish.Publisher
-	Keys      *auth.Keys
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Signing, when set, signs builds of the signed categories and serves
+	// the project's public keys.
+	Signing *signing.Service
+	Keys    *auth.Keys
+	Log     *slog.Logger
+	Now     func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -53,6 +57,7 @@ type Server struct {
 	store     catalog.Store
 	blobs     Blobs
 	pub       *publish.Publisher
+	signing   *signing.Service
 	keys      *auth.Keys
 	log       *slog.Logger
 	now       func() time.Time
@@ -67,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {

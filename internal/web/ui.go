@@ -328,8 +328,12 @@ func (s *Server) uiChannel(w http.ResponseWriter, r *http.Request) error {
 		versions = versions[:20]
 	}
 	base := s.baseURL(r)
+	keys, err := s.keyURLs(r)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "channel", c.Release+" "+c.Name, channelPage{
-		C: c, Release: rel, Snippet: strings.TrimLeft(RepoSection(base, c), "\n"), RepoURL: base + "/repo/" + c.Release + ".repo",
+		C: c, Release: rel, Snippet: strings.TrimLeft(RepoSection(base, c, keys), "\n"), RepoURL: base + "/repo/" + c.Release + ".repo",
 		Rows: rows, Total: total, Versions: versions,
 	})
 }

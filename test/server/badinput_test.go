@@ -182,8 +182,9 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := takeSnapshot(t, s)
-	if len(before.Blobs) != 4 {
-		t.Fatalf("DATA/blobs holds %q after uploading 4 files", before.Blobs)
+	// 4 uploads, and the signed copies of the core build's RPM and SRPM.
+	if len(before.Blobs) != 6 {
+		t.Fatalf("DATA/blobs holds %q after uploading 4 files and signing 2 of them", before.Blobs)
 	}
 
 	upload := func(t *testing.T, name string, body []byte, headers ...string) response {

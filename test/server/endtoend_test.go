@@ -22,6 +22,7 @@ import (
 
 	"github.com/smeserver/smeforge/client"
 	"github.com/smeserver/smeforge/internal/corpus"
+	"github.com/smeserver/smeforge/internal/rpm"
 	"github.com/smeserver/smeforge/internal/testutil"
 )
 
@@ -223,16 +224,30 @@ func TestEndToEnd(t *testing.T) {
 // Range and conditional requests on a package, and the caching headers
 // of repomd.xml.
 func checkRepoHTTP(t *testing.T, s *server, file string) {
-	want, err := os.ReadFile(file)
+	orig, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(want)
 	path := "/repo/10/os/x86_64/Packages/" + filepath.Base(file)
 
+	// os serves the project's signed copy of a core package: the same
+	// package (same header, same payload) with the forge's signature.
 	full := s.request(t, http.MethodGet, path, "", nil)
-	if full.status != http.StatusOK || !bytes.Equal(full.body, want) {
-		t.Fatalf("GET %s: %d, %d bytes (want 200 and the %d bytes of %s)", path, full.status, len(full.body), len(want), file)
+	if full.status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, full.status)
+	}
+	want := full.body
+	sum := sha256.Sum256(want)
+	po, err := rpm.Read(bytes.NewReader(orig), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := rpm.Read(bytes.NewReader(want), path)
+	if err != nil {
+		t.Fatalf("GET %s: not a valid RPM: %v", path, err)
+	}
+	if ps.NEVRA() != po.NEVRA() || ps.Signature == nil || !bytes.Equal(orig[po.HeaderStart:], want[ps.HeaderStart:]) {
+		t.Fatalf("GET %s: %s signed %v, want the signed copy of %s (same header and payload)", path, ps.NEVRA(), ps.Signature, file)
 	}
 	if got := hex.EncodeToString(sum[:]); !strings.Contains(full.header.Get("ETag"), got) {
 		t.Errorf("GET %s: ETag %q, want the file's sha256 %s", path, full.header.Get("ETag"), got)

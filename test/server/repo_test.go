@@ -54,7 +54,9 @@ var dnfBad = []string{"Failed to download", "Error", "Ignoring repositories", "C
 // fail the test, so that callers can run it in a loop and say which run
 // went wrong.
 func runDNF(cache string, args ...string) (string, error) {
-	all := []string{"-q", "--noplugins", "--setopt=cachedir=" + cache, "--releasever=1",
+	// -y: the forge signs its repositories and dnf asks before importing
+	// its key (with no answer it refuses, then calls the signature bad).
+	all := []string{"-q", "-y", "--noplugins", "--setopt=cachedir=" + cache, "--releasever=1",
 		"--setopt=skip_if_unavailable=0", "--setopt=install_weak_deps=0"}
 	if !hasPrefix(args, "--installroot") {
 		// Keep dnf's logs out of the host's /var/log; an installroot

@@ -657,3 +657,23 @@ func (s *Store) SigningKeys(ctx context.Context) ([]catalog.SigningKey, error) {
 	}
 	return out, rows.Err()
 }
+
+// FrozenChannelsOf implements catalog.Store.
+func (s *Store) FrozenChannelsOf(ctx context.Context, build string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT c.release, c.name FROM channels c JOIN channel_builds cb ON cb.release = c.release AND cb.channel = c.name
+ WHERE c.frozen = ? AND cb.build_id = ? AND cb.added_in <= c.published_version AND (cb.removed_in IS NULL OR cb.removed_in > c.published_version)
+ ORDER BY c.release, c.name`, true, build)
+	if err != nil {
+		return nil, fmt.Errorf("finding frozen channels of %s: %w", build, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r, c string
+		if err := rows.Scan(&r, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, r+"/"+c)
+	}
+	return out, rows.Err()
+}
