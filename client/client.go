@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -350,6 +351,64 @@ func (c *Client) SetBuildCategory(ctx context.Context, id, category string) (*Bu
 	}{category}
 	var out Build
 	if err := c.call(ctx, http.MethodPost, apiPath("builds", id, "category"), nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SigningKey is one of the project's public keys.
+type SigningKey struct {
+	KeyID     string    `json:"key_id"`
+	Algorithm string    `json:"algorithm"`
+	PublicKey string    `json:"public_key"`
+	CreatedAt time.Time `json:"created_at"`
+	Active    bool      `json:"active"`
+}
+
+// Keys lists the public keys the forge serves, and which one signs now.
+func (c *Client) Keys(ctx context.Context) (active string, keys []SigningKey, err error) {
+	var out struct {
+		Active string       `json:"active"`
+		Keys   []SigningKey `json:"keys"`
+	}
+	if err := c.call(ctx, http.MethodGet, "/api/v1/keys", nil, nil, &out); err != nil {
+		return "", nil, err
+	}
+	return out.Active, out.Keys, nil
+}
+
+// RotationResult is what a key rotation did.
+type RotationResult struct {
+	Rotation struct {
+		OldKey   string   `json:"old_key"`
+		NewKey   string   `json:"new_key"`
+		Resigned []string `json:"resigned_builds"`
+	} `json:"rotation"`
+	Republished []string `json:"republished"`
+}
+
+// RotateKey makes a new signing key (keyType "rsa" or "eddsa"), re-signs
+// every signed build and republishes the channels.
+func (c *Client) RotateKey(ctx context.Context, keyType string) (*RotationResult, error) {
+	in := struct {
+		Type string `json:"type,omitempty"`
+	}{keyType}
+	var out RotationResult
+	if err := c.call(ctx, http.MethodPost, "/api/v1/keys/rotate", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RetireKey stops serving a key that signs nothing any more.
+func (c *Client) RetireKey(ctx context.Context, keyID string) error {
+	return c.call(ctx, http.MethodPost, apiPath("keys", keyID, "retire"), nil, struct{}{}, nil)
+}
+
+// SignBuild signs a build with the active key.
+func (c *Client) SignBuild(ctx context.Context, id string) (*Build, error) {
+	var out Build
+	if err := c.call(ctx, http.MethodPost, apiPath("builds", id, "sign"), nil, struct{}{}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

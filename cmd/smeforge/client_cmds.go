@@ -92,7 +92,7 @@ func (r *remote) resolveToken() (string, error) {
 func newClientCmds() []*cobra.Command {
 	r := &remote{}
 	cmds := []*cobra.Command{
-		newUploadCmd(r), newReleaseCmd(r), newChannelCmd(r), newPublishCmd(r), newPackagesCmd(r), newBuildCmd(r),
+		newUploadCmd(r), newReleaseCmd(r), newChannelCmd(r), newPublishCmd(r), newPackagesCmd(r), newBuildCmd(r), newSigningCmd(r),
 	}
 	for _, c := range cmds {
 		r.addFlags(c)
@@ -963,7 +963,7 @@ func newPackagesShowCmd(r *remote) *cobra.Command {
 
 func newBuildCmd(r *remote) *cobra.Command {
 	c := groupCmd("build", "List builds (a source package and the binaries made from it)")
-	c.AddCommand(newBuildListCmd(r), newBuildShowCmd(r), newBuildCategoryCmd(r))
+	c.AddCommand(newBuildListCmd(r), newBuildShowCmd(r), newBuildCategoryCmd(r), newBuildSignCmd(r))
 	return c
 }
 
@@ -1091,4 +1091,89 @@ func newBuildCategoryCmd(r *remote) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newBuildSignCmd(r *remote) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sign ID",
+		Short: "Sign a build with the project's active key",
+		Args:  nArgs(1, 1, "the build's id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			b, err := c.SignBuild(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "build %s is signed\n", b.ID)
+			return nil
+		},
+	}
+}
+
+// newSigningCmd groups the server's key management.
+func newSigningCmd(r *remote) *cobra.Command {
+	c := &cobra.Command{Use: "signing", Short: "The forge's signing keys: list, rotate, retire"}
+	var keyType string
+	rotate := &cobra.Command{
+		Use:   "rotate [--type rsa|eddsa]",
+		Short: "Make a new signing key, sign every signed build again and republish",
+		Args:  nArgs(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			res, err := c.RotateKey(cmd.Context(), keyType)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "key %s now signs (was %s); %d builds signed again, %d channels republished\n",
+				res.Rotation.NewKey, res.Rotation.OldKey, len(res.Rotation.Resigned), len(res.Republished))
+			fmt.Fprintf(cmd.OutOrStdout(), "the old key is still served; retire it later with: smeforge signing retire %s\n", res.Rotation.OldKey)
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&keyType, "type", "rsa", "rsa (4096 bits) or eddsa")
+	list := &cobra.Command{
+		Use:   "keys",
+		Short: "List the public keys the forge serves",
+		Args:  nArgs(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(false)
+			if err != nil {
+				return err
+			}
+			active, keys, err := c.Keys(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "KEY ID\tALGORITHM\tCREATED\tSIGNS NOW")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.KeyID, k.Algorithm, when(k.CreatedAt), yesNo(k.KeyID == active))
+			}
+			return tw.Flush()
+		},
+	}
+	retire := &cobra.Command{
+		Use:   "retire KEYID",
+		Short: "Stop serving a key that no longer signs anything",
+		Args:  nArgs(1, 1, "the key id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			if err := c.RetireKey(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "key %s is retired\n", args[0])
+			return nil
+		},
+	}
+	c.AddCommand(rotate, list, retire)
+	return c
 }
