@@ -18,6 +18,7 @@ import (
 	"github.com/smeserver/smeforge/internal/corpus"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/sign"
+	"github.com/smeserver/smeforge/internal/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -52,7 +53,7 @@ func benchPublish(ctx context.Context, corpusDir, dataDir string, runs int) erro
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
 	}
-	f, err := openForge(ctx, dataDir, nil, nil, sign.KeyEdDSA)
+	f, err := openForge(ctx, dataDir, nil, nil, signing.Options{KeyType: sign.KeyEdDSA})
 	if err != nil {
 		return err
 	}

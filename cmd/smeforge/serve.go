@@ -32,6 +32,7 @@ func newServeCmd() *cobra.Command {
 		maxUpload int64
 		polFile   string
 		keyType   string
+		importKey string
 	)
 	c := &cobra.Command{
 		Use:   "serve [--data DIR] [--addr HOST:PORT]",
@@ -54,7 +55,7 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return usageErr("--key-type: %v", err)
 			}
-			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload, pol, kt)
+			return serve(cmd.Context(), dataDir, addr, publicURL, maxUpload, pol, signing.Options{KeyType: kt, Import: importKey})
 		},
 	}
 	f := c.Flags()
@@ -63,6 +64,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&publicURL, "public-url", "", "address clients use to reach the forge (default: taken from each request)")
 	f.Int64Var(&maxUpload, "max-upload", catalog.DefaultMaxUpload, "largest accepted upload in bytes")
 	f.StringVar(&keyType, "key-type", "rsa", "type of the signing key made at first start: rsa (4096 bits) or eddsa")
+	f.StringVar(&importKey, "import-key", "", "at first start, use this armored private key as the project key instead of making one")
 	f.StringVar(&polFile, "policy", "", "policy file (TOML; default: the built-in SME policy, see smeforge policy show)")
 	return c
 }
@@ -78,7 +80,7 @@ type forge struct {
 	keys  *auth.Keys
 }
 
-func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyType sign.KeyType) (*forge, error) {
+func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyOpt signing.Options) (*forge, error) {
 	if pol == nil {
 		pol = policy.Default()
 	}
@@ -101,7 +103,7 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	}
 	pub := publish.New(st, filepath.Join(dataDir, "repos"), log, nil)
 	cat := &catalog.Service{Policy: pol, Store: st, Blobs: catalog.LocalBlobs(blobs), Log: log}
-	sig, err := signing.Open(ctx, filepath.Join(dataDir, "keys"), st, cat, keyType, "")
+	sig, err := signing.Open(ctx, filepath.Join(dataDir, "keys"), st, cat, keyOpt)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("opening the signing key: %w", err)
@@ -137,9 +139,9 @@ func ensureAdmin(ctx context.Context, f *forge, dataDir string) (string, error) 
 	return path, nil
 }
 
-func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64, pol *policy.Policy, keyType sign.KeyType) error {
+func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64, pol *policy.Policy, keyOpt signing.Options) error {
 	log := logger()
-	f, err := openForge(ctx, dataDir, log, pol, keyType)
+	f, err := openForge(ctx, dataDir, log, pol, keyOpt)
 	if err != nil {
 		return err
 	}

@@ -47,9 +47,18 @@ type Service struct {
 
 const activeFile = "active"
 
-// Open loads the active key from dir, generating one of keyType on first
-// use (RSA 4096 by default).
-func Open(ctx context.Context, dir string, store Store, builds Builds, keyType sign.KeyType, userID string) (*Service, error) {
+// Options say how the first key is made.
+type Options struct {
+	KeyType sign.KeyType // RSA 4096 when empty
+	UserID  string
+	// Import, when set, is an armored private key file to use as the
+	// first key instead of generating one.
+	Import string
+}
+
+// Open loads the active key from dir; on first use it imports opt.Import
+// or generates a key of opt.KeyType.
+func Open(ctx context.Context, dir string, store Store, builds Builds, opt Options) (*Service, error) {
 	s := &Service{dir: dir, store: store, builds: builds, now: time.Now}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating key folder: %w", err)
@@ -66,7 +75,21 @@ func Open(ctx context.Context, dir string, store Store, builds Builds, keyType s
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading the active key: %w", err)
 	}
-	if _, err := s.newKey(ctx, keyType, userID); err != nil {
+	if opt.Import != "" {
+		data, err := os.ReadFile(opt.Import)
+		if err != nil {
+			return nil, fmt.Errorf("importing the signing key: %w", err)
+		}
+		k, err := sign.ImportKey(data, nil)
+		if err != nil {
+			return nil, fmt.Errorf("importing the signing key %s: %w", opt.Import, err)
+		}
+		if err := s.install(ctx, k); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if _, err := s.newKey(ctx, opt.KeyType, opt.UserID); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -100,20 +123,29 @@ func (s *Service) newKey(ctx context.Context, keyType sign.KeyType, userID strin
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := sign.WriteKeyFiles(filepath.Join(s.dir, k.KeyID()), k); err != nil {
+	if err := s.install(ctx, k); err != nil {
 		return nil, err
+	}
+	return k, nil
+}
+
+// install stores a key in the key folder and the catalog and makes it the
+// active one.
+func (s *Service) install(ctx context.Context, k *sign.Key) error {
+	if _, _, err := sign.WriteKeyFiles(filepath.Join(s.dir, k.KeyID()), k); err != nil {
+		return err
 	}
 	if err := s.store.AddSigningKey(ctx, catalog.SigningKey{KeyID: k.KeyID(), Algorithm: k.Algorithm(),
 		PublicKey: string(k.PublicKey()), CreatedAt: s.now().UTC(), Active: true}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeAtomic(filepath.Join(s.dir, activeFile), []byte(k.KeyID()+"\n")); err != nil {
-		return nil, err
+		return err
 	}
 	s.mu.Lock()
 	s.active = k
 	s.mu.Unlock()
-	return k, nil
+	return nil
 }
 
 func writeAtomic(path string, data []byte) error {
