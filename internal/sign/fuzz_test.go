@@ -21,6 +21,7 @@ func FuzzVerifyRPM(f *testing.F) {
 	hs := int(raw.HeaderStart())
 	kr := keyringOf(f, k)
 	f.Add(0, byte(0), 0)
+	f.Add(hs+5, byte(0x61), 0) // the header's reserved bytes, which rpm checks
 	f.Add(hs+20, byte(1), 0)
 	f.Add(len(signed)-1, byte(0x80), 0)
 	f.Add(100, byte(0), -3)
