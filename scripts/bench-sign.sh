@@ -5,12 +5,15 @@
 # rpmsign). rpmsign runs twice: as rpm 4.18 signs by default (header-only
 # signature) and with --rpmv3, which adds the header+payload signature
 # smeforge also writes. Every signed set is checked with rpmkeys. Prints a
-# markdown table. BENCH_SIGN_TYPES picks the key types ("rsa eddsa").
+# markdown table of medians over BENCH_RUNS runs (3), the three tools taking
+# turns in each run so that they share the machine's conditions.
+# BENCH_SIGN_TYPES picks the key types ("rsa eddsa").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 n=${BENCH_SIGN_COUNT:-500}
 types=${BENCH_SIGN_TYPES:-"rsa eddsa"}
+runs=${BENCH_RUNS:-3}
 work=${BENCH_DIR:-$root/.bench}/sign
 bin=$root/bin/smeforge
 for tool in rpmsign rpmkeys gpg gpgconf; do
@@ -30,6 +33,7 @@ fi
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (b>0?a/b:0)}'; }
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # fresh_copy DIR: DIR holds a fresh copy of the corpus' packages.
 fresh_copy() { rm -rf "$1"; mkdir -p "$1"; cp "$corpus"/*.rpm "$1"/; }
@@ -57,20 +61,26 @@ for typ in $types; do
     GNUPGHOME=$gnupg rpmsign --define '__gpg /usr/bin/gpg' --define "_gpg_name $keyid" --addsign "$@" >/dev/null 2>&1
   }
 
-  echo "bench-sign: $typ: rpmsign --addsign" >&2
-  fresh_copy "$work/run"
-  t0=$(now); rpmsign_run "$work/run"/*.rpm; t1=$(now)
-  t_rpm=$(elapsed "$t0" "$t1"); check_signed "$db" "$work/run" "$keyid"
+  declare -a a_rpm=() a_rpm3=() a_sf=()
+  for r in $(seq 1 "$runs"); do
+    echo "bench-sign: $typ, run $r/$runs: rpmsign --addsign" >&2
+    fresh_copy "$work/run"
+    t0=$(now); rpmsign_run "$work/run"/*.rpm; t1=$(now)
+    a_rpm+=("$(elapsed "$t0" "$t1")"); check_signed "$db" "$work/run" "$keyid"
 
-  echo "bench-sign: $typ: rpmsign --addsign --rpmv3" >&2
-  fresh_copy "$work/run"
-  t0=$(now); rpmsign_run --rpmv3 "$work/run"/*.rpm; t1=$(now)
-  t_rpm3=$(elapsed "$t0" "$t1"); check_signed "$db" "$work/run" "$keyid"
+    echo "bench-sign: $typ, run $r/$runs: rpmsign --addsign --rpmv3" >&2
+    fresh_copy "$work/run"
+    t0=$(now); rpmsign_run --rpmv3 "$work/run"/*.rpm; t1=$(now)
+    a_rpm3+=("$(elapsed "$t0" "$t1")"); check_signed "$db" "$work/run" "$keyid"
 
-  echo "bench-sign: $typ: smeforge rpm sign" >&2
-  fresh_copy "$work/run"
-  t0=$(now); "$bin" rpm sign --key "$keydir/private.asc" "$work/run"/*.rpm >/dev/null; t1=$(now)
-  t_sf=$(elapsed "$t0" "$t1"); check_signed "$db" "$work/run" "$keyid"
+    echo "bench-sign: $typ, run $r/$runs: smeforge rpm sign" >&2
+    fresh_copy "$work/run"
+    t0=$(now); "$bin" rpm sign --key "$keydir/private.asc" "$work/run"/*.rpm >/dev/null; t1=$(now)
+    a_sf+=("$(elapsed "$t0" "$t1")"); check_signed "$db" "$work/run" "$keyid"
+  done
+  t_rpm=$(printf '%s\n' "${a_rpm[@]}" | median)
+  t_rpm3=$(printf '%s\n' "${a_rpm3[@]}" | median)
+  t_sf=$(printf '%s\n' "${a_sf[@]}" | median)
 
   label=$typ
   [ "$typ" = rsa ] && label="RSA 4096"
@@ -85,4 +95,4 @@ echo "| key | packages | rpmsign --addsign (header signature) | rpmsign --addsig
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(rpm --version), $(gpg --version | head -n 1); files on $(df -T "$work" | awk 'NR==2 {print $2}')."
+echo "Medians of $runs runs; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(rpm --version), $(gpg --version | head -n 1); files on $(df -T "$work" | awk 'NR==2 {print $2}')."

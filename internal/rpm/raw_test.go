@@ -166,12 +166,15 @@ func TestReadRawBadInput(t *testing.T) {
 	hdrData := raw.HeaderStart() + int64(len(raw.Header)) - 8 // inside the header's data
 	altered := bytes.Clone(good)
 	altered[hdrData] ^= 0xff
+	reserved := bytes.Clone(good)
+	reserved[raw.HeaderStart()+5] = 1 // rpm: "hdr magic: BAD"
 	tests := []struct {
 		name string
 		in   []byte
 		want string
 	}{
 		{"empty", nil, "shorter than the 96-byte lead"},
+		{"header reserved bytes", reserved, "bad header magic"},
 		{"not rpm", bytes.Repeat([]byte("x"), 200), "bad lead magic"},
 		{"truncated signature", good[:leadSize+20], "truncated"},
 		{"truncated header", good[:raw.HeaderStart()+20], "truncated"},

@@ -215,7 +215,9 @@ func readBlob(r io.Reader, name, what string, maxIndex, maxData uint32) (index, 
 	if _, err := io.ReadFull(r, intro); err != nil {
 		return nil, nil, truncErr(name, what, err)
 	}
-	if !bytes.Equal(intro[:4], headerMagic) {
+	// rpm checks the four reserved bytes too ("hdr magic: BAD"): no digest
+	// or signature covers them.
+	if !bytes.Equal(intro[:4], headerMagic) || binary.BigEndian.Uint32(intro[4:]) != 0 {
 		return nil, nil, &FormatError{File: name, What: what + ": bad header magic"}
 	}
 	nindex := binary.BigEndian.Uint32(intro[8:])

@@ -32,10 +32,11 @@ var replacedTags = map[uint32]bool{
 // package has RESERVEDSPACE it shrinks by what the signatures add, so the
 // header stays at the offset rpmsign would keep it at.
 //
-// The payload is hashed once, for the header+payload signature and the
-// check of its digest (a damaged package is refused, not signed). When r
-// is an io.ReadSeeker (a file) the payload is then copied from r after a
-// seek back; otherwise it is held in memory between hashing and writing.
+// The payload is read once, and hashed on the way for the header+payload
+// signature and for the check of its digest (a damaged package is refused,
+// not signed). When r is an io.ReadSeeker (a file) the payload is then
+// copied from r after a seek back, by the kernel when both are files;
+// otherwise it is held in memory between hashing and writing.
 func SignRPM(r io.Reader, w io.Writer, s Signer) error {
 	return signRPM(context.Background(), r, w, s, "")
 }
@@ -129,6 +130,13 @@ func newSignatureHeader(raw *rpm.Raw, hdrSig, hpSig []byte) ([]byte, error) {
 	hs, err := parseSignature(hdrSig)
 	if err != nil {
 		return nil, fmt.Errorf("the signer's header signature: %w", err)
+	}
+	hps, err := parseSignature(hpSig)
+	if err != nil {
+		return nil, fmt.Errorf("the signer's header+payload signature: %w", err)
+	}
+	if hs.keyID != hps.keyID || hs.pubAlgo != hps.pubAlgo {
+		return nil, fmt.Errorf("the signer made the two signatures with different keys (%s, %s)", keyID(hs.keyID), keyID(hps.keyID))
 	}
 	hdrTag, hpTag := rpm.SigTagDSAHeader, rpm.SigTagGPG
 	if hs.pubAlgo == packet.PubKeyAlgoRSA || hs.pubAlgo == packet.PubKeyAlgoRSASignOnly {

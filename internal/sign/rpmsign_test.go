@@ -526,3 +526,47 @@ func TestSignFilesParallel(t *testing.T) {
 		}
 	}
 }
+
+// scriptedSigner returns its signatures in turn, whatever it is given.
+type scriptedSigner struct {
+	Signer
+	sigs [][]byte
+	n    int
+}
+
+func (s *scriptedSigner) Sign(r io.Reader) ([]byte, error) {
+	io.Copy(io.Discard, r)
+	s.n++
+	return s.sigs[s.n-1], nil
+}
+
+// TestSignRPMBadSigner: what a signer returns is checked before it is
+// written into a package.
+func TestSignRPMBadSigner(t *testing.T) {
+	k1, k2 := testKey(t, KeyRSA, 1), testKey(t, KeyRSA, 2)
+	sig := func(k *Key) []byte {
+		b, err := k.Sign(bytes.NewReader(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	in := corpusRPM(t, "badsigner", "")
+	tests := []struct {
+		name string
+		sigs [][]byte
+		want string
+	}{
+		{"garbage header signature", [][]byte{[]byte("garbage"), sig(k1)}, "the signer's header signature"},
+		{"garbage header+payload signature", [][]byte{sig(k1), {0x88, 0x01, 0x09}}, "the signer's header+payload signature"},
+		{"two keys", [][]byte{sig(k1), sig(k2)}, "different keys"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := SignRPM(bytes.NewReader(in), io.Discard, &scriptedSigner{Signer: k1, sigs: tt.sigs})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
