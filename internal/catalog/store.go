@@ -66,6 +66,9 @@ type Store interface {
 	// FrozenChannelsOf lists the frozen channels ("release/channel") that
 	// serve a build.
 	FrozenChannelsOf(ctx context.Context, build string) ([]string, error)
+	// FrozenFilesSignedBy lists "release/channel filename" of the files
+	// frozen channels serve that key signed.
+	FrozenFilesSignedBy(ctx context.Context, key string) ([]string, error)
 	AddSigningKey(ctx context.Context, k SigningKey) error
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 

@@ -26,6 +26,8 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]catalog.SigningKey, error)
 	SignedBuilds(ctx context.Context, key string) ([]string, error)
 	Build(ctx context.Context, id string) (*catalog.Build, error)
+	FrozenFilesSignedBy(ctx context.Context, key string) ([]string, error)
+	Channels(ctx context.Context, release string) ([]catalog.Channel, error)
 }
 
 // Builds signs builds (catalog.Service).
@@ -261,16 +263,39 @@ func (s *Service) Retire(ctx context.Context, keyID string) error {
 	if len(still) > 0 {
 		return catalog.Errorf(catalog.ErrConflict, "key %s still signs %d builds (for example %s); rotate first", keyID, len(still), still[0])
 	}
+	// A final release's frozen channels keep serving what the key signed,
+	// packages and metadata: their servers still need it.
+	frozen, err := s.store.FrozenFilesSignedBy(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	if len(frozen) > 0 {
+		return catalog.Errorf(catalog.ErrConflict, "key %s signed files that frozen channels still serve (for example %s); servers of that release need it", keyID, frozen[0])
+	}
 	all, err := s.store.SigningKeys(ctx)
 	if err != nil {
 		return err
 	}
-	for _, k := range all {
-		if k.KeyID == keyID {
-			k.Active = false
-			k.RetiredAt = s.now().UTC()
-			return s.store.AddSigningKey(ctx, k)
+	for i, k := range all {
+		if k.KeyID != keyID {
+			continue
 		}
+		until := s.now()
+		if i+1 < len(all) {
+			until = all[i+1].CreatedAt
+		}
+		chans, err := s.store.Channels(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, c := range chans {
+			if c.Frozen && !c.PublishedAt.Before(k.CreatedAt) && c.PublishedAt.Before(until) {
+				return catalog.Errorf(catalog.ErrConflict, "key %s signed the metadata of %s, which is frozen; servers of that release need it", keyID, c.ID())
+			}
+		}
+		k.Active = false
+		k.RetiredAt = s.now().UTC()
+		return s.store.AddSigningKey(ctx, k)
 	}
 	return catalog.Errorf(catalog.ErrNotFound, "there is no key %s", keyID)
 }

@@ -677,3 +677,22 @@ func (s *Store) FrozenChannelsOf(ctx context.Context, build string) ([]string, e
 	}
 	return out, rows.Err()
 }
+
+// FrozenFilesSignedBy implements catalog.Store.
+func (s *Store) FrozenFilesSignedBy(ctx context.Context, key string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.release, f.channel, f.filename FROM frozen_files f
+ JOIN signatures g ON g.file_sha256 = f.file_sha256 WHERE g.key_id = ? ORDER BY f.release, f.channel, f.filename`, key)
+	if err != nil {
+		return nil, fmt.Errorf("finding files signed by %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r, c, f string
+		if err := rows.Scan(&r, &c, &f); err != nil {
+			return nil, err
+		}
+		out = append(out, r+"/"+c+" "+f)
+	}
+	return out, rows.Err()
+}
