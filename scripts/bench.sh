@@ -87,10 +87,19 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{
 $(printf '%s\n' "${rows[@]}")
 
 $(printf '%s\n' "${notes[@]}")
+
+### Signing 500 packages
+
+$signblock
 <!-- bench:end -->
 MD
 )
 doc=$root/docs/benchmarks.md
+# Signing: smeforge rpm sign against rpmsign, in the same run.
+signblock=""
+if [ "${BENCH_SIGN:-1}" != 0 ]; then
+  signblock=$(BENCH_RUNS="$runs" ./scripts/bench-sign.sh)
+fi
 if [ -f "$doc" ] && grep -q '<!-- bench:start -->' "$doc"; then
   BLOCK="$block" python3 - "$doc" <<'PY'
 import os, re, sys
