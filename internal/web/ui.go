@@ -35,6 +35,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"unixdate": func(s int64) string { return time.Unix(s, 0).UTC().Format("2 Jan 2006") },
+	"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"bytes": func(n int64) string {
 		switch {
 		case n >= 1<<20:
