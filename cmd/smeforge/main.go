@@ -55,6 +55,7 @@ func newRootCmd() *cobra.Command {
 	})
 	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newServeCmd(), newDevCmd())
 	root.AddCommand(newClientCmds()...)
+	addCheckCmds(root)
 	return root
 }
 
