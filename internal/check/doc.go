@@ -6,5 +6,7 @@
 // by createrepo_c, which is what every dnf and yum client sees: requirements
 // are taken as createrepo_c writes them into primary.xml (see
 // metadataRequires), and each is looked up the way libsolv's whatprovides
-// does (see Index.providers), rich dependencies included.
+// does (see Index.Providers), rich dependencies included. ParseRich reads
+// rich dependencies with libsolv's grammar; ClosureOptions.Strict and
+// Layering read them as rpm does.
 package check

@@ -49,7 +49,8 @@ type provide struct {
 	version string
 }
 
-// maxPackages bounds the package numbers the owner encoding can hold.
+// maxPackages bounds the package numbers the owner entries (pkg<<1 |
+// isDir) can hold.
 const maxPackages = 1 << 30
 
 // NewIndex indexes pkgs, which the Index keeps (it does not copy them).
@@ -331,8 +332,19 @@ func (ix *Index) Owners(path string) []*Package {
 	return out
 }
 
-// Providers returns the binary packages that satisfy requirement d as dnf
-// looks it up (see resolver.providers), in index order.
+// Providers returns, in index order, the binary packages that satisfy
+// requirement d as dnf (libsolv's whatprovides) looks it up:
+//
+//   - a simple requirement: the packages with a provide of that name whose
+//     range overlaps (rpm.RangesOverlap; the package's own name-EVR
+//     counts), and for a path also the owners of the path, as a file or a
+//     directory;
+//   - (A and B), (A or B): the providers of A and those of B — libsolv's
+//     "best case", so (A and B) counts as provided when A alone is;
+//   - (A if B), (A unless B): the providers of A; with "else C", those of
+//     A and those of C;
+//   - (A with B): the packages that satisfy both; (A without B): those
+//     that satisfy A but not B.
 func (ix *Index) Providers(d rpm.Dependency) []*Package {
 	r := resolver{ix: ix}
 	return ix.refs(r.providers(d))

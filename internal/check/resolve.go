@@ -20,21 +20,9 @@ func (r *resolver) owners(path string, buf []int32) []int32 { return r.ix.owners
 func (r *resolver) ok(p int32) bool { return r.avail == nil || r.avail[p] }
 
 // providers returns, sorted, the numbers of the available packages that
-// satisfy d as libsolv's whatprovides does, which is what dnf repoclosure
-// asks:
-//
-//   - a simple requirement: the packages with a provide of that name whose
-//     range overlaps (rpm.RangesOverlap), and for a path, also the owners
-//     of the path, file or directory, as unversioned provides;
-//   - (A and B), (A or B): the providers of A and those of B — libsolv's
-//     "best case", so (A and B) counts as provided when A alone is;
-//   - (A if B), (A unless B): the providers of A; with "else C", those of
-//     A and those of C;
-//   - (A with B): the packages that satisfy both; (A without B): those
-//     that satisfy A but not B.
-//
-// A rich dependency libsolv cannot parse is looked up as a plain name
-// (but see satisfied).
+// satisfy d as libsolv's whatprovides does (see Index.Providers), which is
+// what dnf repoclosure asks. A rich dependency libsolv cannot parse is
+// looked up as a plain name (but see satisfied).
 func (r *resolver) providers(d rpm.Dependency) []int32 {
 	if IsRich(d.Name) {
 		if e, err := ParseRich(d.Name); err == nil {
