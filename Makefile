@@ -4,7 +4,7 @@ BIN     := bin/smeforge
 PKGS    := ./...
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo bench fuzz lint deps clean
+.PHONY: all build test demo bench bench-closure fuzz lint deps clean
 
 all: build
 
@@ -25,9 +25,14 @@ demo: build deps
 bench: build deps
 	@./scripts/bench.sh
 
+bench-closure: build deps
+	@./scripts/bench-closure.sh
+
 fuzz:
 	$(GO) test ./internal/rpm -run '^$$' -fuzz '^FuzzReadHeader$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./internal/rpm -run '^$$' -fuzz '^FuzzVercmp$$' -fuzztime $${FUZZTIME:-30s}
+	$(GO) test ./internal/rpm -run '^$$' -fuzz '^FuzzReadDeps$$' -fuzztime $${FUZZTIME:-30s}
+	$(GO) test ./internal/check -run '^$$' -fuzz '^FuzzParseRich$$' -fuzztime $${FUZZTIME:-30s}
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -49,6 +49,13 @@ type header struct {
 
 // parseHeader validates the index against the data store.
 func parseHeader(what string, indexBytes, data []byte) (*header, error) {
+	return parseHeaderWith(what, indexBytes, data, true)
+}
+
+// parseHeaderWith is parseHeader; without checkStrings it leaves the check
+// that each string ends inside the data store to the accessors, which make
+// it for the strings they read.
+func parseHeaderWith(what string, indexBytes, data []byte, checkStrings bool) (*header, error) {
 	n := len(indexBytes) / 16
 	h := &header{index: make([]entry, n), data: data, str: string(data), what: what}
 	for i := 0; i < n; i++ {
@@ -75,7 +82,7 @@ func parseHeader(what string, indexBytes, data []byte) (*header, error) {
 			}
 		case e.typ == typeString && e.count != 1:
 			return nil, fmt.Errorf("%s: tag %d is a string with a count of %d (must be 1)", what, e.tag, e.count)
-		case e.typ == typeStringArray || e.typ == typeI18NString || e.typ == typeString:
+		case checkStrings && (e.typ == typeStringArray || e.typ == typeI18NString || e.typ == typeString):
 			// As rpm does: every string must end inside the data store.
 			pos := int(e.offset)
 			for j := uint32(0); j < e.count; j++ {

@@ -241,55 +241,19 @@ func readBlob(r io.Reader, name, what string, maxIndex, maxData uint32) (index, 
 
 func readHeaders(r *countingReader, name string) (*Package, headerInfo, error) {
 	var none headerInfo
-	lead := make([]byte, leadSize)
-	if _, err := io.ReadFull(r, lead); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, none, &FormatError{File: name, What: "not an RPM file (shorter than the 96-byte lead)", Err: ErrNotRPM}
-		}
-		return nil, none, truncErr(name, "lead", err)
-	}
-	if !bytes.Equal(lead[:4], leadMagic) {
-		return nil, none, &FormatError{File: name, What: "not an RPM file (bad lead magic)", Err: ErrNotRPM}
-	}
-	if lead[4] < 3 {
-		return nil, none, &FormatError{File: name, What: fmt.Sprintf("RPM format version %d is not supported", lead[4])}
-	}
-	if st := binary.BigEndian.Uint16(lead[78:]); st != sigTypeHeader {
-		return nil, none, &FormatError{File: name, What: fmt.Sprintf("unsupported signature type %d in the lead", st)}
-	}
-
-	sigIndex, sigData, err := readBlob(r, name, "signature header", maxSigIndex, maxSigData)
+	raw, err := readRaw(r, name, true)
 	if err != nil {
 		return nil, none, err
 	}
-	sig, err := parseHeader("signature header", sigIndex, sigData)
-	if err != nil {
-		return nil, none, &FormatError{File: name, What: err.Error()}
-	}
-	// The signature header is padded to a multiple of 8 bytes.
-	if pad := (8 - len(sigData)%8) % 8; pad > 0 {
-		if _, err := io.ReadFull(r, make([]byte, pad)); err != nil {
-			return nil, none, truncErr(name, "signature header padding", err)
-		}
-	}
-	start := r.n
-	hIndex, hData, err := readBlob(r, name, "header", maxHeaderIndex, maxHeaderData)
-	if err != nil {
-		return nil, none, err
-	}
-	end := r.n
-	hdr, err := parseHeader("header", hIndex, hData)
-	if err != nil {
-		return nil, none, &FormatError{File: name, What: err.Error()}
-	}
-	if err := checkHeaderDigest(sig, hIndex, hData); err != nil {
+	sig, hdr := raw.sig, raw.hdr
+	if err := checkHeaderDigest(sig, raw.index, raw.data); err != nil {
 		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	p, err := packageFromHeader(hdr)
 	if err != nil {
 		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
-	p.HeaderStart, p.HeaderEnd = start, end
+	p.HeaderStart, p.HeaderEnd = raw.start, raw.end
 	if err := fillFromSignature(p, sig); err != nil {
 		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
@@ -301,10 +265,68 @@ func readHeaders(r *countingReader, name string) (*Package, headerInfo, error) {
 		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	info := headerInfo{sigSize: size}
-	if err := payloadCheck(&info, hdr, sig, hIndex, hData); err != nil {
+	if err := payloadCheck(&info, hdr, sig, raw.index, raw.data); err != nil {
 		return nil, none, &FormatError{File: name, What: err.Error()}
 	}
 	return p, info, nil
+}
+
+// rawHeaders are the signature and main headers as read, before
+// interpretation.
+type rawHeaders struct {
+	sig, hdr    *header
+	index, data []byte // the main header's, for digests
+	start, end  int64  // the main header's byte range in the file
+}
+
+// readRaw reads the lead, the signature header and the main header. With
+// checkStrings, every string of the main header must be terminated inside
+// its data store, as rpm requires; without, only the strings read later are
+// checked (when they are read).
+func readRaw(r *countingReader, name string, checkStrings bool) (rawHeaders, error) {
+	var none rawHeaders
+	lead := make([]byte, leadSize)
+	if _, err := io.ReadFull(r, lead); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return none, &FormatError{File: name, What: "not an RPM file (shorter than the 96-byte lead)", Err: ErrNotRPM}
+		}
+		return none, truncErr(name, "lead", err)
+	}
+	if !bytes.Equal(lead[:4], leadMagic) {
+		return none, &FormatError{File: name, What: "not an RPM file (bad lead magic)", Err: ErrNotRPM}
+	}
+	if lead[4] < 3 {
+		return none, &FormatError{File: name, What: fmt.Sprintf("RPM format version %d is not supported", lead[4])}
+	}
+	if st := binary.BigEndian.Uint16(lead[78:]); st != sigTypeHeader {
+		return none, &FormatError{File: name, What: fmt.Sprintf("unsupported signature type %d in the lead", st)}
+	}
+
+	sigIndex, sigData, err := readBlob(r, name, "signature header", maxSigIndex, maxSigData)
+	if err != nil {
+		return none, err
+	}
+	sig, err := parseHeader("signature header", sigIndex, sigData)
+	if err != nil {
+		return none, &FormatError{File: name, What: err.Error()}
+	}
+	// The signature header is padded to a multiple of 8 bytes.
+	if pad := (8 - len(sigData)%8) % 8; pad > 0 {
+		if _, err := io.ReadFull(r, make([]byte, pad)); err != nil {
+			return none, truncErr(name, "signature header padding", err)
+		}
+	}
+	start := r.n
+	hIndex, hData, err := readBlob(r, name, "header", maxHeaderIndex, maxHeaderData)
+	if err != nil {
+		return none, err
+	}
+	end := r.n
+	hdr, err := parseHeaderWith("header", hIndex, hData, checkStrings)
+	if err != nil {
+		return none, &FormatError{File: name, What: err.Error()}
+	}
+	return rawHeaders{sig: sig, hdr: hdr, index: hIndex, data: hData, start: start, end: end}, nil
 }
 
 // Payload digest tags of the main header.
