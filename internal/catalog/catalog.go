@@ -85,16 +85,24 @@ func itoa(n int64) string {
 // Details are the parts of a header shown on a package page: dependencies,
 // files and changelog. They are kept as one document per artifact.
 type Details struct {
-	Requires    []string    `json:"requires,omitempty"`
-	Provides    []string    `json:"provides,omitempty"`
-	Conflicts   []string    `json:"conflicts,omitempty"`
-	Obsoletes   []string    `json:"obsoletes,omitempty"`
-	Recommends  []string    `json:"recommends,omitempty"`
-	Suggests    []string    `json:"suggests,omitempty"`
-	Supplements []string    `json:"supplements,omitempty"`
-	Enhances    []string    `json:"enhances,omitempty"`
-	Files       []string    `json:"files,omitempty"`
-	Changelog   []Changelog `json:"changelog,omitempty"`
+	Requires    []string `json:"requires,omitempty"`
+	Provides    []string `json:"provides,omitempty"`
+	Conflicts   []string `json:"conflicts,omitempty"`
+	Obsoletes   []string `json:"obsoletes,omitempty"`
+	Recommends  []string `json:"recommends,omitempty"`
+	Suggests    []string `json:"suggests,omitempty"`
+	Supplements []string `json:"supplements,omitempty"`
+	Enhances    []string `json:"enhances,omitempty"`
+	Files       []string `json:"files,omitempty"`
+	// Dirs are the entries of Files that are directories.
+	Dirs      []string    `json:"dirs,omitempty"`
+	Changelog []Changelog `json:"changelog,omitempty"`
+}
+
+// PackageFacts are an artifact with its details, for the policy checks.
+type PackageFacts struct {
+	Artifact
+	Details Details
 }
 
 // Changelog is one changelog entry.

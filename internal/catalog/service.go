@@ -187,6 +187,9 @@ func Describe(p *rpm.Package, at time.Time, by string) (*Artifact, *Details, *Fr
 	}
 	for _, f := range p.Files {
 		d.Files = append(d.Files, f.Path)
+		if f.IsDir() {
+			d.Dirs = append(d.Dirs, f.Path)
+		}
 	}
 	for _, c := range p.Changelog {
 		d.Changelog = append(d.Changelog, Changelog{Time: c.Time, Author: c.Author, Text: c.Text})

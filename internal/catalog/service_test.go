@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
+	"github.com/smeserver/smeforge/internal/testutil"
 )
 
 type pkg struct {
@@ -244,5 +246,47 @@ func TestCategories(t *testing.T) {
 	}
 	if _, err := svc.ChangeChannel(ctx, "10", "dev", []string{d.BuildID}, nil, "t"); err != nil {
 		t.Errorf("dev build into dev: %v", err)
+	}
+}
+
+func TestCheckReport(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newService(t)
+	testdata := testutil.SharedTestdata(t, "sme", "rpms")
+	// The real smeserver-release obsoletes perl-RPM and pident: with those
+	// in base it is a fork of both; its licence "GPL" is allowed.
+	for _, p := range []pkg{{name: "perl-RPM", version: "1", release: "1", arch: "noarch"}, {name: "pident", version: "1", release: "1", arch: "noarch"}} {
+		if _, _, err := svc.IngestAs(ctx, bytes.NewReader(makeRPM(t, p)), p.name, "t", "base"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(filepath.Join(testdata, "smeserver-release-8.0-0.beta6.noarch.rpm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, _, err := svc.IngestAs(ctx, f, "smeserver-release", "t", "core")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&release.Service{Store: st}).Create(ctx, release.Spec{Name: "10", BaseOS: "Rocky Linux 8"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ChangeChannel(ctx, "10", "os", []string{a.BuildID, "perl-RPM-1-1", "pident-1-1"}, nil, "t"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.Check(ctx, "10", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := fmt.Sprint(rep.Forks)
+	if !strings.Contains(joined, "perl-RPM") || !strings.Contains(joined, "pident") {
+		t.Errorf("forks = %+v, want smeserver-release reported as a fork of perl-RPM and pident", rep.Forks)
+	}
+	if len(rep.Unresolved) == 0 {
+		t.Error("smeserver-release's requirements cannot all be met by three packages, yet closure found nothing")
+	}
+	if rep.Packages != 3 {
+		t.Errorf("checked %d packages", rep.Packages)
 	}
 }

@@ -20,6 +20,10 @@ type Store interface {
 	Build(ctx context.Context, id string) (*Build, error)
 	Builds(ctx context.Context, text string, limit, offset int) ([]Build, error)
 	Fragments(ctx context.Context, sha256s []string) (map[string]*Fragments, error)
+	// PackagesIn lists every artifact, with its details, of the builds in
+	// the current version of a release's channels (all of them when
+	// channels is empty); release "" means every release.
+	PackagesIn(ctx context.Context, release string, channels []string) ([]PackageFacts, error)
 
 	// CreateRelease creates a release and its channels; with from set, each
 	// channel starts (as version 1) with the builds of the channel of the

@@ -25,6 +25,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/releases", s.api(s.apiCreateRelease))
 	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
 	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
+	mux.HandleFunc("GET /api/v1/releases/{release}/check", s.api(s.apiCheckRelease))
 	mux.HandleFunc("POST /api/v1/builds/{id}/category", s.api(s.apiSetCategory))
 	mux.HandleFunc("POST /api/v1/builds/{id}/sign", s.api(s.apiSignBuild))
 	mux.HandleFunc("GET /api/v1/keys", s.api(s.apiKeys))
@@ -557,5 +558,29 @@ func (s *Server) apiRetireKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"retired": r.PathValue("id")})
+	return nil
+}
+
+// apiCheckRelease runs the policy's checks (dependency closure, layering,
+// forks, licences) over a release's channels (?channels=os,updates).
+func (s *Server) apiCheckRelease(w http.ResponseWriter, r *http.Request) error {
+	rel, err := s.store.Release(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	var chans []string
+	if v := r.URL.Query().Get("channels"); v != "" {
+		for _, c := range strings.Split(v, ",") {
+			if _, err := s.store.Channel(r.Context(), rel.Name, c); err != nil {
+				return err
+			}
+			chans = append(chans, c)
+		}
+	}
+	rep, err := s.cat.Check(r.Context(), rel.Name, chans)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"release": rel.Name, "channels": chans, "report": rep})
 	return nil
 }

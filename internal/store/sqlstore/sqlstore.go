@@ -441,3 +441,43 @@ func (s *Store) Fragments(ctx context.Context, sums []string) (map[string]*catal
 	}
 	return out, nil
 }
+
+// PackagesIn implements catalog.Store.
+func (s *Store) PackagesIn(ctx context.Context, release string, channels []string) ([]catalog.PackageFacts, error) {
+	sub := `SELECT cb.build_id FROM channel_builds cb JOIN channels c ON c.release = cb.release AND c.name = cb.channel WHERE ` + membership
+	var args []any
+	if release != "" {
+		sub += ` AND c.release = ?`
+		args = append(args, release)
+	}
+	if len(channels) > 0 {
+		sub += ` AND c.name IN (` + placeholders(len(channels)) + `)`
+		for _, c := range channels {
+			args = append(args, c)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+artifactCols+`, d.details FROM artifacts a JOIN artifact_details d ON d.sha256 = a.sha256
+ WHERE a.build_id IN (`+sub+`) ORDER BY a.name, a.arch`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing packages of %s: %w", release, err)
+	}
+	defer rows.Close()
+	var out []catalog.PackageFacts
+	for rows.Next() {
+		var f catalog.PackageFacts
+		a := &f.Artifact
+		var up int64
+		var details string
+		if err := rows.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
+			&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
+			&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize, &details); err != nil {
+			return nil, err
+		}
+		a.UploadedAt = fromMS(up)
+		if err := json.Unmarshal([]byte(details), &f.Details); err != nil {
+			return nil, fmt.Errorf("decoding details of %s: %w", a.SHA256, err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
