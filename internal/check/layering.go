@@ -95,9 +95,9 @@ func (r *resolver) layered(d rpm.Dependency, below func(int32) bool) ([]int32, b
 			return slices.Compact(above), false
 		}
 	}
-	provs := r.providers(d)
-	if len(provs) == 0 || slices.ContainsFunc(provs, below) {
+	if r.providedBy(d, below) {
 		return nil, true
 	}
-	return provs, false
+	provs := r.providers(d)
+	return provs, len(provs) == 0
 }

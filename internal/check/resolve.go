@@ -117,8 +117,14 @@ func (r *resolver) resolvable(d rpm.Dependency) bool {
 	if IsRich(d.Name) {
 		return len(r.providers(d)) > 0
 	}
+	return r.providedBy(d, r.ok)
+}
+
+// providedBy reports whether a package accepted by ok satisfies the simple
+// requirement d.
+func (r *resolver) providedBy(d rpm.Dependency, ok func(int32) bool) bool {
 	for _, pv := range r.ix.provided(d.Name) {
-		if r.ok(pv.pkg) && rpm.RangesOverlap(rpm.Dependency{Name: d.Name, Flags: pv.flags, Version: pv.version}, d) {
+		if ok(pv.pkg) && rpm.RangesOverlap(rpm.Dependency{Name: d.Name, Flags: pv.flags, Version: pv.version}, d) {
 			return true
 		}
 	}
@@ -127,7 +133,7 @@ func (r *resolver) resolvable(d rpm.Dependency) bool {
 	}
 	var buf [8]int32
 	for _, e := range r.owners(d.Name, buf[:0]) {
-		if r.ok(e >> 1) {
+		if ok(e >> 1) {
 			return true
 		}
 	}
