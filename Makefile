@@ -24,6 +24,7 @@ demo: build deps
 
 bench: build deps
 	@./scripts/bench.sh
+	@./scripts/bench-closure.sh
 
 bench-closure: build deps
 	@./scripts/bench-closure.sh
