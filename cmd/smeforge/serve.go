@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
@@ -76,6 +77,7 @@ type forge struct {
 	cat   *catalog.Service
 	rel   *release.Service
 	sig   *signing.Service
+	arc   *archive.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 }
@@ -111,6 +113,7 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	pub.UseSigning(sig, cat.IsSignedCategory)
 	return &forge{
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
+		arc: &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		rel: &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
@@ -151,7 +154,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

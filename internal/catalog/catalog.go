@@ -99,6 +99,18 @@ type Details struct {
 	Changelog []Changelog `json:"changelog,omitempty"`
 }
 
+// Rebuild is the record of one rpmbuild --rebuild of a build's SRPM.
+type Rebuild struct {
+	ID          string    `json:"id"`
+	Build       string    `json:"build"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	OK          bool      `json:"ok"`
+	Log         string    `json:"log"`
+	Produced    []string  `json:"produced"`
+	RequestedBy string    `json:"requested_by"`
+}
+
 // PackageFacts are an artifact with its details, for the policy checks.
 type PackageFacts struct {
 	Artifact
@@ -260,8 +272,10 @@ type Query struct {
 	Release string
 	Channel string
 	Arch    string
-	// BinaryOnly leaves source packages out (the public table's default).
+	// BinaryOnly leaves source packages out (the public table's default);
+	// SourceOnly lists only them (the source archive).
 	BinaryOnly bool
+	SourceOnly bool
 	Limit      int
 	Offset     int
 }

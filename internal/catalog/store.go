@@ -76,6 +76,9 @@ type Store interface {
 	AddSigningKey(ctx context.Context, k SigningKey) error
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 
+	AddRebuild(ctx context.Context, r Rebuild) error
+	Rebuilds(ctx context.Context, build string) ([]Rebuild, error)
+
 	EnsureAccount(ctx context.Context, name string, admin bool, at time.Time) (created bool, err error)
 	SetPassword(ctx context.Context, name, hash string) error
 	PasswordHash(ctx context.Context, name string) (string, error)

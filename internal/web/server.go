@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
@@ -36,6 +37,8 @@ type Config struct {
 	// Signing, when set, signs builds of the signed categories and serves
 	// the project's public keys.
 	Signing *signing.Service
+	// Archive, when set, reports on and rebuilds the source archive.
+	Archive *archive.Service
 	Keys    *auth.Keys
 	Log     *slog.Logger
 	Now     func() time.Time
@@ -58,6 +61,7 @@ type Server struct {
 	blobs     Blobs
 	pub       *publish.Publisher
 	signing   *signing.Service
+	archive   *archive.Service
 	keys      *auth.Keys
 	log       *slog.Logger
 	now       func() time.Time
@@ -72,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {

@@ -290,6 +290,10 @@ func (s *Store) SearchPackages(ctx context.Context, q catalog.Query) ([]catalog.
 		where = append(where, `a.is_source = ?`)
 		args = append(args, false)
 	}
+	if q.SourceOnly {
+		where = append(where, `a.is_source = ?`)
+		args = append(args, true)
+	}
 	if q.Release != "" || q.Channel != "" {
 		cond := `EXISTS (SELECT 1 FROM channel_builds cb JOIN channels c ON c.release = cb.release AND c.name = cb.channel
  WHERE cb.build_id = a.build_id AND ` + membership
@@ -478,6 +482,38 @@ func (s *Store) PackagesIn(ctx context.Context, release string, channels []strin
 			return nil, fmt.Errorf("decoding details of %s: %w", a.SHA256, err)
 		}
 		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// AddRebuild implements catalog.Store.
+func (s *Store) AddRebuild(ctx context.Context, r catalog.Rebuild) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO rebuilds (id, build_id, started_at, finished_at, ok, log, produced, requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Build, ms(r.StartedAt), ms(r.FinishedAt), r.OK, r.Log, strings.Join(r.Produced, ","), r.RequestedBy)
+	if err != nil {
+		return fmt.Errorf("recording the rebuild of %s: %w", r.Build, err)
+	}
+	return nil
+}
+
+// Rebuilds implements catalog.Store.
+func (s *Store) Rebuilds(ctx context.Context, build string) ([]catalog.Rebuild, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, build_id, started_at, finished_at, ok, log, produced, requested_by FROM rebuilds WHERE build_id = ? ORDER BY started_at DESC`, build)
+	if err != nil {
+		return nil, fmt.Errorf("listing rebuilds of %s: %w", build, err)
+	}
+	defer rows.Close()
+	var out []catalog.Rebuild
+	for rows.Next() {
+		var r catalog.Rebuild
+		var st, fin int64
+		var produced string
+		if err := rows.Scan(&r.ID, &r.Build, &st, &fin, &r.OK, &r.Log, &produced, &r.RequestedBy); err != nil {
+			return nil, err
+		}
+		r.StartedAt, r.FinishedAt = fromMS(st), fromMS(fin)
+		r.Produced = splitList(produced)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
