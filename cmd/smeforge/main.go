@@ -57,6 +57,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newClientCmds()...)
 	root.AddCommand(newPolicyCmd())
 	addSignCmds(root)
+	root.AddCommand(newUpstreamCmd())
 	return root
 }
 
