@@ -58,6 +58,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newPolicyCmd())
 	addSignCmds(root)
 	addCheckCmds(root)
+	root.AddCommand(newUpstreamCmd())
 	return root
 }
 
