@@ -624,3 +624,56 @@ func readAPIError(resp *http.Response) *APIError {
 	}
 	return e
 }
+
+// Upstream is a base OS repository the forge syncs.
+type Upstream struct {
+	Name     string    `json:"name"`
+	URL      string    `json:"url"`
+	Release  string    `json:"release,omitempty"`
+	SyncedAt time.Time `json:"synced_at,omitzero"`
+	Revision string    `json:"revision,omitempty"`
+	SignedBy string    `json:"signed_by,omitempty"`
+	Packages int       `json:"packages"`
+}
+
+// Upstreams lists the upstreams.
+func (c *Client) Upstreams(ctx context.Context) ([]Upstream, error) {
+	var out struct {
+		Upstreams []Upstream `json:"upstreams"`
+	}
+	if err := c.call(ctx, http.MethodGet, "/api/v1/upstreams", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Upstreams, nil
+}
+
+// AddUpstream records a base OS repository; key is the vendor's armored
+// public key ("" for none).
+func (c *Client) AddUpstream(ctx context.Context, name, url, key, release string) (*Upstream, error) {
+	in := map[string]string{"name": name, "url": url, "key": key, "release": release}
+	var out Upstream
+	if err := c.call(ctx, http.MethodPost, "/api/v1/upstreams", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SyncResult is what an upstream sync did.
+type SyncResult struct {
+	Upstream   Upstream `json:"upstream"`
+	Downloaded []string `json:"downloaded"`
+	Refused    []string `json:"refused"`
+}
+
+// SyncUpstream fetches an upstream's metadata, and with packages its
+// packages, verified against its key.
+func (c *Client) SyncUpstream(ctx context.Context, name string, packages bool) (*SyncResult, error) {
+	in := struct {
+		Packages bool `json:"packages"`
+	}{packages}
+	var out SyncResult
+	if err := c.call(ctx, http.MethodPost, apiPath("upstreams", name, "sync"), nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -18,6 +18,11 @@ import (
 func newUpstreamCmd() *cobra.Command {
 	c := &cobra.Command{Use: "upstream", Short: "Base OS repositories: fetch and verify upstream metadata and packages"}
 	c.AddCommand(newUpstreamFetchCmd())
+	r := &remote{}
+	for _, sc := range []*cobra.Command{newUpstreamAddCmd(r), newUpstreamSyncCmd(r), newUpstreamListCmd(r)} {
+		r.addFlags(sc)
+		c.AddCommand(sc)
+	}
 	return c
 }
 
@@ -175,4 +180,101 @@ func printPackageResults(w io.Writer, results []upstream.PackageResult) int {
 	}
 	fmt.Fprintf(w, "packages: %d ok, %d refused, %d failed\n", ok, refused, failed)
 	return refused + failed
+}
+
+func newUpstreamAddCmd(r *remote) *cobra.Command {
+	var url, keyFile, release string
+	c := &cobra.Command{
+		Use:   "add NAME --url URL [--key KEYFILE] [--release R]",
+		Short: "Tell the forge about a base OS repository (its packages become the base category)",
+		Args:  nArgs(1, 1, "the upstream's name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if url == "" {
+				return usageErr("--url is required: the repository's address (the folder that holds repodata/)")
+			}
+			key := ""
+			if keyFile != "" {
+				b, err := os.ReadFile(keyFile)
+				if err != nil {
+					return err
+				}
+				key = string(b)
+			}
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			u, err := c.AddUpstream(cmd.Context(), args[0], url, key, release)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "upstream %s added (%s); fetch it with: smeforge upstream sync %s\n", u.Name, u.URL, u.Name)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&url, "url", "", "repository address")
+	c.Flags().StringVar(&keyFile, "key", "", "the vendor's public key (armored): repomd.xml and packages must carry its signature")
+	c.Flags().StringVar(&release, "release", "", "the release this base belongs to")
+	return c
+}
+
+func newUpstreamSyncCmd(r *remote) *cobra.Command {
+	var packages bool
+	c := &cobra.Command{
+		Use:   "sync NAME [--packages]",
+		Short: "Fetch an upstream's metadata (and with --packages its packages), verified against its key",
+		Args:  nArgs(1, 1, "the upstream's name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(true)
+			if err != nil {
+				return err
+			}
+			res, err := c.SyncUpstream(cmd.Context(), args[0], packages)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			signed := "NOT verified (no key)"
+			if res.Upstream.SignedBy != "" {
+				signed = "verified by key " + res.Upstream.SignedBy
+			}
+			fmt.Fprintf(w, "%s: %d packages recorded as base, revision %s, repomd.xml %s\n", res.Upstream.Name, res.Upstream.Packages, res.Upstream.Revision, signed)
+			if packages {
+				fmt.Fprintf(w, "%d packages downloaded and verified, %d refused\n", len(res.Downloaded), len(res.Refused))
+				for _, m := range res.Refused {
+					fmt.Fprintln(w, "refused:", m)
+				}
+				if len(res.Refused) > 0 {
+					return &exitError{code: 1, err: fmt.Errorf("%d packages were refused", len(res.Refused))}
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&packages, "packages", false, "also download every package and verify it against the key")
+	return c
+}
+
+func newUpstreamListCmd(r *remote) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the upstreams the forge syncs",
+		Args:  nArgs(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client(false)
+			if err != nil {
+				return err
+			}
+			us, err := c.Upstreams(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "UPSTREAM\tURL\tPACKAGES\tSYNCED\tSIGNED BY")
+			for _, u := range us {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", u.Name, u.URL, u.Packages, when(u.SyncedAt), u.SignedBy)
+			}
+			return tw.Flush()
+		},
+	}
 }

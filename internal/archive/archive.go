@@ -26,6 +26,7 @@ import (
 // Store is what the archive needs of the catalog.
 type Store interface {
 	PackagesIn(ctx context.Context, release string, channels []string) ([]catalog.PackageFacts, error)
+	UpstreamPackages(ctx context.Context, upstream, text string, limit int) ([]catalog.PackageFacts, error)
 	Build(ctx context.Context, id string) (*catalog.Build, error)
 	AddRebuild(ctx context.Context, r catalog.Rebuild) error
 }
@@ -76,6 +77,11 @@ func (s *Service) Report(ctx context.Context, release string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	base, err := s.Store.UpstreamPackages(ctx, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, base...)
 	rep := &Report{Release: release, NoSource: []Missing{}, Unbuildable: []Missing{}}
 	hasSource := map[string]bool{}
 	var srpms []check.Package

@@ -111,6 +111,19 @@ type Rebuild struct {
 	RequestedBy string    `json:"requested_by"`
 }
 
+// Upstream is a base OS repository the forge syncs.
+type Upstream struct {
+	Name      string    `json:"name"`
+	URL       string    `json:"url"`
+	Key       string    `json:"key,omitempty"` // armored public key(s)
+	Release   string    `json:"release,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	SyncedAt  time.Time `json:"synced_at,omitzero"`
+	Revision  string    `json:"revision,omitempty"`
+	SignedBy  string    `json:"signed_by,omitempty"`
+	Packages  int       `json:"packages"`
+}
+
 // PackageFacts are an artifact with its details, for the policy checks.
 type PackageFacts struct {
 	Artifact

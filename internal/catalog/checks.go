@@ -73,6 +73,13 @@ func (s *Service) Check(ctx context.Context, release string, channels []string) 
 	if err != nil {
 		return nil, err
 	}
+	// The base OS's packages, as synced from its upstreams, count too.
+	base, err := s.Store.UpstreamPackages(ctx, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	own := len(facts)
+	facts = append(facts, base...)
 	pol := s.policy()
 	pkgs := make([]check.Package, len(facts))
 	for i := range facts {
@@ -95,7 +102,9 @@ func (s *Service) Check(ctx context.Context, release string, channels []string) 
 	}
 	lc := pol.LicenceChecker()
 	seen := map[string]bool{}
-	for i := range facts {
+	// Licences are the project's business for what it ships, not for the
+	// vendor's base packages.
+	for i := range facts[:own] {
 		a := &facts[i].Artifact
 		if seen[a.NEVRA()] {
 			continue

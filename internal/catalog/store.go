@@ -76,6 +76,15 @@ type Store interface {
 	AddSigningKey(ctx context.Context, k SigningKey) error
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 
+	AddUpstream(ctx context.Context, u Upstream) error
+	Upstream(ctx context.Context, name string) (*Upstream, error)
+	Upstreams(ctx context.Context) ([]Upstream, error)
+	// SetUpstreamPackages replaces what the forge knows of an upstream's
+	// packages (metadata only: category base, no file) in one transaction.
+	SetUpstreamPackages(ctx context.Context, u Upstream, pkgs []PackageFacts) error
+	// UpstreamPackages lists upstream packages whose name contains text
+	// ("" for all), of one upstream or all ("").
+	UpstreamPackages(ctx context.Context, upstream, text string, limit int) ([]PackageFacts, error)
 	AddRebuild(ctx context.Context, r Rebuild) error
 	Rebuilds(ctx context.Context, build string) ([]Rebuild, error)
 

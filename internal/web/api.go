@@ -26,6 +26,12 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
 	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
 	mux.HandleFunc("GET /api/v1/releases/{release}/check", s.api(s.apiCheckRelease))
+	mux.HandleFunc("GET /api/v1/releases/{release}/archive", s.api(s.apiArchiveReport))
+	mux.HandleFunc("GET /api/v1/upstreams", s.api(s.apiUpstreams))
+	mux.HandleFunc("POST /api/v1/upstreams", s.api(s.apiAddUpstream))
+	mux.HandleFunc("POST /api/v1/upstreams/{name}/sync", s.api(s.apiSyncUpstream))
+	mux.HandleFunc("POST /api/v1/builds/{id}/rebuild", s.api(s.apiRebuild))
+	mux.HandleFunc("GET /api/v1/builds/{id}/rebuilds", s.api(s.apiRebuilds))
 	mux.HandleFunc("POST /api/v1/builds/{id}/category", s.api(s.apiSetCategory))
 	mux.HandleFunc("POST /api/v1/builds/{id}/sign", s.api(s.apiSignBuild))
 	mux.HandleFunc("GET /api/v1/keys", s.api(s.apiKeys))
@@ -582,5 +588,122 @@ func (s *Server) apiCheckRelease(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"release": rel.Name, "channels": chans, "report": rep})
+	return nil
+}
+
+func (s *Server) needArchive() error {
+	if s.archive == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "this forge does not run archive jobs")
+	}
+	return nil
+}
+
+// apiArchiveReport says whether a release can be rebuilt from the source
+// archive: binaries of the core distribution without their SRPM, and SRPMs
+// whose build requirements the archive and the base do not meet.
+func (s *Server) apiArchiveReport(w http.ResponseWriter, r *http.Request) error {
+	if err := s.needArchive(); err != nil {
+		return err
+	}
+	rel, err := s.store.Release(r.Context(), r.PathValue("release"))
+	if err != nil {
+		return err
+	}
+	rep, err := s.archive.Report(r.Context(), rel.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) apiRebuild(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	if err := s.needArchive(); err != nil {
+		return err
+	}
+	rb, err := s.archive.Rebuild(r.Context(), r.PathValue("id"), acc.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rb)
+	return nil
+}
+
+func (s *Server) apiRebuilds(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.store.Build(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	rbs, err := s.store.Rebuilds(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if rbs == nil {
+		rbs = []catalog.Rebuild{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rebuilds": rbs})
+	return nil
+}
+
+func (s *Server) apiUpstreams(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.store.Upstreams(r.Context())
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []catalog.Upstream{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"upstreams": us})
+	return nil
+}
+
+type addUpstreamReq struct {
+	Name    string `json:"name"`
+	URL     string `json:"url"`
+	Key     string `json:"key"`
+	Release string `json:"release"`
+}
+
+func (s *Server) apiAddUpstream(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	var req addUpstreamReq
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	u, err := s.cat.AddUpstream(r.Context(), req.Name, req.URL, req.Key, req.Release)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+type syncReq struct {
+	Packages bool `json:"packages"`
+}
+
+// apiSyncUpstream fetches an upstream's metadata, verified against its
+// key, and with "packages" its packages, each verified.
+func (s *Server) apiSyncUpstream(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	var req syncReq
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	res, err := s.cat.SyncUpstream(r.Context(), s.httpClient, r.PathValue("name"), req.Packages, acc.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }

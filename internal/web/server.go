@@ -67,7 +67,9 @@ type Server struct {
 	now       func() time.Time
 	publicURL string
 	pages     map[string]*template.Template
-	reqID     atomic.Uint64
+	// httpClient fetches from upstreams.
+	httpClient *http.Client
+	reqID      atomic.Uint64
 }
 
 // New checks the configuration and parses the UI's templates.
@@ -85,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.httpClient = &http.Client{Timeout: 30 * time.Minute}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

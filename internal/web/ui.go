@@ -25,7 +25,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "login", "error"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -70,6 +70,8 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
 	mux.HandleFunc("GET /releases", s.ui(s.uiReleases))
+	mux.HandleFunc("GET /sources", s.ui(s.uiSources))
+	mux.HandleFunc("GET /sources/{file}", s.repo(s.sourceFile))
 	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
 	mux.HandleFunc("GET /releases/{release}/channels/{channel}", s.ui(s.uiChannel))
 	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
@@ -417,4 +419,67 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
+}
+
+type sourcesPage struct {
+	Rows  []catalog.PackageRow
+	Total int
+	Next  string
+	Prev  string
+}
+
+// uiSources lists the source archive: every SRPM the forge keeps, which
+// anyone may download (the licences require it).
+func (s *Server) uiSources(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	const pageSize = 100
+	off := atoiDefault(q.Get("offset"), 0)
+	rows, total, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: strings.TrimSpace(q.Get("q")), SourceOnly: true, Limit: pageSize, Offset: off})
+	if err != nil {
+		return err
+	}
+	p := sourcesPage{Rows: rows, Total: total}
+	link := func(o int) string {
+		v := url.Values{}
+		if t := q.Get("q"); t != "" {
+			v.Set("q", t)
+		}
+		v.Set("offset", fmt.Sprint(o))
+		return "/sources?" + v.Encode()
+	}
+	if off+pageSize < total {
+		p.Next = link(off + pageSize)
+	}
+	if off > 0 {
+		p.Prev = link(max(0, off-pageSize))
+	}
+	return s.render(w, r, http.StatusOK, "sources", "Source archive", p)
+}
+
+// sourceFile serves an SRPM of the archive as it was uploaded.
+func (s *Server) sourceFile(w http.ResponseWriter, r *http.Request) error {
+	file := r.PathValue("file")
+	if !fileRe.MatchString(file) || strings.Contains(file, "..") || !strings.HasSuffix(file, ".src.rpm") {
+		return catalog.Errorf(catalog.ErrNotFound, "no source package %q", file)
+	}
+	rows, _, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: strings.TrimSuffix(file, ".src.rpm"), SourceOnly: true, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if row.Filename != file {
+			continue
+		}
+		f, _, err := s.blobs.Open(r.Context(), row.SHA256)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w.Header().Set("Content-Type", "application/x-rpm")
+		w.Header().Set("ETag", `"`+row.SHA256+`"`)
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		http.ServeContent(w, r, file, row.UploadedAt, f)
+		return nil
+	}
+	return catalog.Errorf(catalog.ErrNotFound, "the archive has no %s", file)
 }

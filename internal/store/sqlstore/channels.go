@@ -696,3 +696,127 @@ func (s *Store) FrozenFilesSignedBy(ctx context.Context, key string) ([]string, 
 	}
 	return out, rows.Err()
 }
+
+// AddUpstream implements catalog.Store.
+func (s *Store) AddUpstream(ctx context.Context, u catalog.Upstream) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO upstreams (name, url, key, release, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		u.Name, u.URL, u.Key, u.Release, ms(u.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("adding upstream %s: %w", u.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.Errorf(catalog.ErrConflict, "upstream %s already exists", u.Name)
+	}
+	return nil
+}
+
+const upstreamCols = `name, url, key, release, created_at, synced_at, revision, signed_by, packages`
+
+func scanUpstream(r scanner) (*catalog.Upstream, error) {
+	var u catalog.Upstream
+	var c, sy int64
+	if err := r.Scan(&u.Name, &u.URL, &u.Key, &u.Release, &c, &sy, &u.Revision, &u.SignedBy, &u.Packages); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.SyncedAt = fromMS(c), fromMS(sy)
+	return &u, nil
+}
+
+// Upstream implements catalog.Store.
+func (s *Store) Upstream(ctx context.Context, name string) (*catalog.Upstream, error) {
+	u, err := scanUpstream(s.db.QueryRowContext(ctx, `SELECT `+upstreamCols+` FROM upstreams WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no upstream %s", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading upstream %s: %w", name, err)
+	}
+	return u, nil
+}
+
+// Upstreams implements catalog.Store.
+func (s *Store) Upstreams(ctx context.Context) ([]catalog.Upstream, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+upstreamCols+` FROM upstreams ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing upstreams: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Upstream
+	for rows.Next() {
+		u, err := scanUpstream(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// SetUpstreamPackages implements catalog.Store.
+func (s *Store) SetUpstreamPackages(ctx context.Context, u catalog.Upstream, pkgs []catalog.PackageFacts) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM upstream_packages WHERE upstream = ?`, u.Name); err != nil {
+			return fmt.Errorf("replacing the packages of %s: %w", u.Name, err)
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO upstream_packages (upstream, nevra, name, epoch, version, release, arch, summary, license, details)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upstream, nevra) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range pkgs {
+			a := &pkgs[i].Artifact
+			d, err := json.Marshal(&pkgs[i].Details)
+			if err != nil {
+				return err
+			}
+			if _, err := stmt.ExecContext(ctx, u.Name, a.NEVRA(), a.Name, a.Epoch, a.Version, a.Release, a.Arch, a.Summary, a.License, string(d)); err != nil {
+				return fmt.Errorf("recording %s of %s: %w", a.NEVRA(), u.Name, err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE upstreams SET synced_at = ?, revision = ?, signed_by = ?, packages = ? WHERE name = ?`,
+			ms(u.SyncedAt), u.Revision, u.SignedBy, len(pkgs), u.Name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return catalog.Errorf(catalog.ErrNotFound, "there is no upstream %s", u.Name)
+		}
+		return nil
+	})
+}
+
+// UpstreamPackages implements catalog.Store.
+func (s *Store) UpstreamPackages(ctx context.Context, upstream, text string, limit int) ([]catalog.PackageFacts, error) {
+	q := `SELECT upstream, name, epoch, version, release, arch, summary, license, details FROM upstream_packages WHERE LOWER(name) LIKE ? ESCAPE '\'`
+	args := []any{likePattern(text)}
+	if upstream != "" {
+		q += ` AND upstream = ?`
+		args = append(args, upstream)
+	}
+	q += ` ORDER BY name, arch`
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing upstream packages: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.PackageFacts
+	for rows.Next() {
+		var f catalog.PackageFacts
+		var up, details string
+		a := &f.Artifact
+		if err := rows.Scan(&up, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Summary, &a.License, &details); err != nil {
+			return nil, err
+		}
+		a.Category, a.Source, a.BuildID, a.SHA256 = "base", a.Arch == "src", "upstream:"+up, "upstream:"+up+":"+a.NEVRA()
+		if err := json.Unmarshal([]byte(details), &f.Details); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
