@@ -13,6 +13,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
+	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
@@ -78,6 +79,7 @@ type forge struct {
 	rel   *release.Service
 	sig   *signing.Service
 	arc   *archive.Service
+	base  *baseos.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 }
@@ -113,8 +115,9 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	pub.UseSigning(sig, cat.IsSignedCategory)
 	return &forge{
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
-		arc: &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
-		rel: &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
+		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
+		base: &baseos.Service{Store: st, Ingest: cat},
+		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
 
@@ -154,7 +157,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

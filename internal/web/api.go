@@ -675,7 +675,10 @@ func (s *Server) apiAddUpstream(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := s.cat.AddUpstream(r.Context(), req.Name, req.URL, req.Key, req.Release)
+	if s.baseos == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "this forge does not sync upstreams")
+	}
+	u, err := s.baseos.AddUpstream(r.Context(), req.Name, req.URL, req.Key, req.Release)
 	if err != nil {
 		return err
 	}
@@ -700,7 +703,10 @@ func (s *Server) apiSyncUpstream(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	res, err := s.cat.SyncUpstream(r.Context(), s.httpClient, r.PathValue("name"), req.Packages, acc.Name)
+	if s.baseos == nil {
+		return catalog.Errorf(catalog.ErrNotFound, "this forge does not sync upstreams")
+	}
+	res, err := s.baseos.SyncUpstream(r.Context(), r.PathValue("name"), req.Packages, acc.Name)
 	if err != nil {
 		return err
 	}

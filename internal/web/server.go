@@ -20,6 +20,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
+	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/publish"
@@ -39,9 +40,11 @@ type Config struct {
 	Signing *signing.Service
 	// Archive, when set, reports on and rebuilds the source archive.
 	Archive *archive.Service
-	Keys    *auth.Keys
-	Log     *slog.Logger
-	Now     func() time.Time
+	// BaseOS, when set, syncs base OS upstreams.
+	BaseOS *baseos.Service
+	Keys   *auth.Keys
+	Log    *slog.Logger
+	Now    func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -67,9 +70,8 @@ type Server struct {
 	now       func() time.Time
 	publicURL string
 	pages     map[string]*template.Template
-	// httpClient fetches from upstreams.
-	httpClient *http.Client
-	reqID      atomic.Uint64
+	baseos    *baseos.Service
+	reqID     atomic.Uint64
 }
 
 // New checks the configuration and parses the UI's templates.
@@ -78,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {
@@ -87,7 +89,6 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.httpClient = &http.Client{Timeout: 30 * time.Minute}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

@@ -1,32 +1,67 @@
-package catalog
+// Package baseos keeps the forge's base OS upstreams: repositories whose
+// metadata (and, on request, packages) are fetched, verified against the
+// vendor's key and recorded as the base category, which the package table
+// and the policy checks then know.
+package baseos
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/rpm"
 	"github.com/smeserver/smeforge/internal/sign"
 	"github.com/smeserver/smeforge/internal/upstream"
 )
 
+// Store is what the upstreams need of the catalog.
+type Store interface {
+	Release(ctx context.Context, name string) (*catalog.Release, error)
+	AddUpstream(ctx context.Context, u catalog.Upstream) error
+	Upstream(ctx context.Context, name string) (*catalog.Upstream, error)
+	SetUpstreamPackages(ctx context.Context, u catalog.Upstream, pkgs []catalog.PackageFacts) error
+}
+
+// Ingester stores verified packages (catalog.Service).
+type Ingester interface {
+	IngestAs(ctx context.Context, r io.Reader, name, by, category string) (*catalog.Artifact, bool, error)
+}
+
+// Service syncs upstreams.
+type Service struct {
+	Store  Store
+	Ingest Ingester
+	Client *http.Client
+	Now    func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
 // AddUpstream records a base OS repository to sync. key, when given, is
 // the vendor's armored public key: repomd.xml and packages must carry its
 // signature.
-func (s *Service) AddUpstream(ctx context.Context, name, rawURL, key, release string) (*Upstream, error) {
-	if err := ValidName("upstream", name); err != nil {
+func (s *Service) AddUpstream(ctx context.Context, name, rawURL, key, release string) (*catalog.Upstream, error) {
+	if err := catalog.ValidName("upstream", name); err != nil {
 		return nil, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, Errorf(ErrInvalid, "url: %q is not an http or https address", rawURL)
+		return nil, catalog.Errorf(catalog.ErrInvalid, "url: %q is not an http or https address", rawURL)
 	}
 	if key != "" {
 		if err := sign.NewKeyring().Add([]byte(key)); err != nil {
-			return nil, Errorf(ErrInvalid, "key: not an armored OpenPGP public key: %v", err)
+			return nil, catalog.Errorf(catalog.ErrInvalid, "key: not an armored OpenPGP public key: %v", err)
 		}
 	}
 	if release != "" {
@@ -34,7 +69,7 @@ func (s *Service) AddUpstream(ctx context.Context, name, rawURL, key, release st
 			return nil, err
 		}
 	}
-	up := Upstream{Name: name, URL: strings.TrimRight(rawURL, "/"), Key: key, Release: release, CreatedAt: s.now().UTC()}
+	up := catalog.Upstream{Name: name, URL: strings.TrimRight(rawURL, "/"), Key: key, Release: release, CreatedAt: s.now().UTC()}
 	if err := s.Store.AddUpstream(ctx, up); err != nil {
 		return nil, err
 	}
@@ -43,16 +78,20 @@ func (s *Service) AddUpstream(ctx context.Context, name, rawURL, key, release st
 
 // SyncResult says what a sync did.
 type SyncResult struct {
-	Upstream   Upstream `json:"upstream"`
-	Downloaded []string `json:"downloaded,omitempty"`
-	Refused    []string `json:"refused,omitempty"`
+	Upstream   catalog.Upstream `json:"upstream"`
+	Downloaded []string         `json:"downloaded,omitempty"`
+	Refused    []string         `json:"refused,omitempty"`
 }
 
 // SyncUpstream fetches an upstream's metadata (verifying repomd.xml
 // against its key), records its packages as the base category, and with
 // packages also downloads every package, verifies each against the key
 // and stores those that pass (a refused one is named, never stored).
-func (s *Service) SyncUpstream(ctx context.Context, client *http.Client, name string, packages bool, by string) (*SyncResult, error) {
+func (s *Service) SyncUpstream(ctx context.Context, name string, packages bool, by string) (*SyncResult, error) {
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Minute}
+	}
 	up, err := s.Store.Upstream(ctx, name)
 	if err != nil {
 		return nil, err
@@ -60,14 +99,14 @@ func (s *Service) SyncUpstream(ctx context.Context, client *http.Client, name st
 	src := upstream.Source{Name: up.Name, URL: up.URL, Key: []byte(up.Key)}
 	snap, err := upstream.Fetch(ctx, client, src)
 	if err != nil {
-		return nil, Errorf(ErrConflict, "%w", err)
+		return nil, catalog.Errorf(catalog.ErrConflict, "%w", err)
 	}
-	facts := make([]PackageFacts, 0, len(snap.Packages))
+	facts := make([]catalog.PackageFacts, 0, len(snap.Packages))
 	for _, p := range snap.Packages {
-		var f PackageFacts
+		var f catalog.PackageFacts
 		f.Name, f.Epoch, f.Version, f.Release, f.Arch = p.Name, int64(p.Epoch), p.Version, p.Release, p.Arch
 		f.Summary, f.License, f.Category, f.Source = p.Summary, p.License, "base", p.Arch == "src"
-		f.Details = Details{Requires: rpm.DepStrings(p.Requires), Provides: rpm.DepStrings(p.Provides),
+		f.Details = catalog.Details{Requires: rpm.DepStrings(p.Requires), Provides: rpm.DepStrings(p.Provides),
 			Conflicts: rpm.DepStrings(p.Conflicts), Obsoletes: rpm.DepStrings(p.Obsoletes), Files: p.Files}
 		facts = append(facts, f)
 	}
@@ -78,7 +117,7 @@ func (s *Service) SyncUpstream(ctx context.Context, client *http.Client, name st
 	res := &SyncResult{}
 	if packages {
 		if up.Key == "" {
-			return nil, Errorf(ErrInvalid, "upstream %s has no key: its packages cannot be verified, so they are not downloaded", name)
+			return nil, catalog.Errorf(catalog.ErrInvalid, "upstream %s has no key: its packages cannot be verified, so they are not downloaded", name)
 		}
 		kr := sign.NewKeyring()
 		if err := kr.Add([]byte(up.Key)); err != nil {
@@ -102,7 +141,7 @@ func (s *Service) SyncUpstream(ctx context.Context, client *http.Client, name st
 			if err != nil {
 				return nil, err
 			}
-			a, _, err := s.IngestAs(ctx, f, r.Package.NEVRA(), by, "base")
+			a, _, err := s.Ingest.IngestAs(ctx, f, r.Package.NEVRA(), by, "base")
 			f.Close()
 			if err != nil {
 				res.Refused = append(res.Refused, fmt.Sprintf("%s: %v", r.Package.NEVRA(), err))
