@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/smeserver/smeforge/internal/check"
 	"github.com/smeserver/smeforge/internal/rpm"
@@ -121,4 +123,75 @@ func (s *Service) Check(ctx context.Context, release string, channels []string) 
 		}
 	}
 	return r, nil
+}
+
+// Place is where a release has a package.
+type Place struct {
+	Channel  string `json:"channel,omitempty"`
+	Upstream string `json:"upstream,omitempty"`
+	EVR      string `json:"evr"`
+	Arch     string `json:"arch"`
+	Category string `json:"category"`
+}
+
+// Answer says whether a release has a package, in plain words.
+type Answer struct {
+	Name     string  `json:"name"`
+	Release  string  `json:"release"`
+	Found    bool    `json:"found"`
+	Sentence string  `json:"answer"`
+	Places   []Place `json:"places"`
+}
+
+// Where answers the seed's question: is package name in release, and in
+// which channel and version? Every category counts, the base OS included.
+func (s *Service) Where(ctx context.Context, release, name string) (*Answer, error) {
+	rel, err := s.Store.Release(ctx, release)
+	if err != nil {
+		return nil, err
+	}
+	ans := &Answer{Name: name, Release: rel.Name, Places: []Place{}}
+	rows, _, err := s.Store.SearchPackages(ctx, Query{Text: name, Release: rel.Name, BinaryOnly: true, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.Name != name {
+			continue
+		}
+		for _, c := range r.Channels {
+			if c.Release == rel.Name {
+				ans.Places = append(ans.Places, Place{Channel: c.Channel, EVR: r.EVR(), Arch: r.Arch, Category: r.Category})
+			}
+		}
+	}
+	base, err := s.Store.UpstreamPackages(ctx, "", name, 1000)
+	if err != nil {
+		return nil, err
+	}
+	for i := range base {
+		b := &base[i]
+		if b.Name == name && !b.Source {
+			ans.Places = append(ans.Places, Place{Upstream: strings.TrimPrefix(b.BuildID, "upstream:"), EVR: b.EVR(), Arch: b.Arch, Category: "base"})
+		}
+	}
+	product := s.policy().Name
+	if product == "" {
+		product = "the distribution"
+	}
+	if len(ans.Places) == 0 {
+		ans.Sentence = fmt.Sprintf("%s is not part of %s %s: no channel of the release carries it and its base OS does not provide it.", name, product, rel.Name)
+		return ans, nil
+	}
+	ans.Found = true
+	var where []string
+	for _, p := range ans.Places {
+		if p.Channel != "" {
+			where = append(where, fmt.Sprintf("%s %s in channel %s (%s)", p.EVR, p.Arch, p.Channel, p.Category))
+		} else {
+			where = append(where, fmt.Sprintf("%s %s from the base OS (%s)", p.EVR, p.Arch, p.Upstream))
+		}
+	}
+	ans.Sentence = fmt.Sprintf("%s is part of %s %s: %s.", name, product, rel.Name, strings.Join(where, "; "))
+	return ans, nil
 }

@@ -416,3 +416,8 @@ func (s *Service) signArtifact(ctx context.Context, a *Artifact, signer RPMSigne
 	rec := SignatureRecord{Artifact: a.SHA256, FileSHA256: signed.SHA256, KeyID: signed.SigKeyID, Algorithm: signed.SigAlgorithm, SignedAt: s.now().UTC(), SignedBy: by}
 	return s.Store.SetArtifactFile(ctx, &next, f, rec)
 }
+
+// Licence judges a License tag against the policy.
+func (s *Service) Licence(tag string) policy.LicenceVerdict {
+	return s.policy().CheckLicence(tag)
+}

@@ -289,4 +289,13 @@ func TestCheckReport(t *testing.T) {
 	if rep.Packages != 3 {
 		t.Errorf("checked %d packages", rep.Packages)
 	}
+	// The seed's question, answered in words.
+	ans, err := svc.Where(ctx, "10", "sendmail")
+	if err != nil || ans.Found || ans.Sentence != "sendmail is not part of SME Server 10: no channel of the release carries it and its base OS does not provide it." {
+		t.Errorf("Where(sendmail) = %+v, %v", ans, err)
+	}
+	ans, err = svc.Where(ctx, "10", "smeserver-release")
+	if err != nil || !ans.Found || len(ans.Places) != 1 || ans.Places[0].Channel != "os" || !strings.Contains(ans.Sentence, "26:8.0-0.beta6 noarch in channel os (core)") {
+		t.Errorf("Where(smeserver-release) = %+v, %v", ans, err)
+	}
 }

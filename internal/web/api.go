@@ -26,6 +26,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
 	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
 	mux.HandleFunc("GET /api/v1/releases/{release}/check", s.api(s.apiCheckRelease))
+	mux.HandleFunc("GET /api/v1/releases/{release}/packages/{name}", s.api(s.apiWhere))
 	mux.HandleFunc("GET /api/v1/releases/{release}/archive", s.api(s.apiArchiveReport))
 	mux.HandleFunc("GET /api/v1/upstreams", s.api(s.apiUpstreams))
 	mux.HandleFunc("POST /api/v1/upstreams", s.api(s.apiAddUpstream))
@@ -711,5 +712,16 @@ func (s *Server) apiSyncUpstream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// apiWhere answers "is package NAME in release R, in which channel and
+// version?" over every category, the base OS included.
+func (s *Server) apiWhere(w http.ResponseWriter, r *http.Request) error {
+	ans, err := s.cat.Where(r.Context(), r.PathValue("release"), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ans)
 	return nil
 }

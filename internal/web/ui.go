@@ -15,6 +15,8 @@ import (
 
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/check"
+	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/release"
 )
 
@@ -176,6 +178,8 @@ type packagesPage struct {
 	Channel  string
 	Releases []catalog.Release
 	Sources  bool // source packages are listed too
+	// Answer is the plain-words answer when a name and a release are given.
+	Answer *catalog.Answer
 }
 
 func (s *Server) uiPackages(w http.ResponseWriter, r *http.Request) error {
@@ -207,6 +211,11 @@ func (s *Server) uiPackages(w http.ResponseWriter, r *http.Request) error {
 	if off > 0 {
 		p.Prev = link(max(0, off-pageSize))
 	}
+	if query.Text != "" && query.Release != "" {
+		if ans, err := s.cat.Where(r.Context(), query.Release, query.Text); err == nil {
+			p.Answer = ans
+		}
+	}
 	return s.render(w, r, http.StatusOK, "packages", "Packages", p)
 }
 
@@ -215,6 +224,8 @@ type packagePage struct {
 	D        *catalog.Details
 	Channels []catalog.ChannelRef
 	Build    *catalog.Build
+	Licence  policy.LicenceVerdict
+	Findings []check.Finding
 }
 
 func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
@@ -239,7 +250,21 @@ func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
 			chans = row.Channels
 		}
 	}
-	return s.render(w, r, http.StatusOK, "package", a.Name+" "+a.EVR(), packagePage{A: a, D: d, Channels: chans, Build: b})
+	p := packagePage{A: a, D: d, Channels: chans, Build: b, Licence: s.cat.Licence(a.License)}
+	// What the policy's checks say of this package, over everything the
+	// channels hold and the base OS.
+	if rep, err := s.cat.Check(r.Context(), "", nil); err == nil {
+		for _, fs := range [][]check.Finding{rep.Forks, rep.Layering, rep.Unresolved} {
+			for _, f := range fs {
+				if f.ID == a.SHA256 {
+					p.Findings = append(p.Findings, f)
+				}
+			}
+		}
+	} else {
+		s.log.Warn("checks for a package page", "err", err)
+	}
+	return s.render(w, r, http.StatusOK, "package", a.Name+" "+a.EVR(), p)
 }
 
 type releasesPage struct {
