@@ -487,7 +487,14 @@ func (s *Server) sourceFile(w http.ResponseWriter, r *http.Request) error {
 	if !fileRe.MatchString(file) || strings.Contains(file, "..") || !strings.HasSuffix(file, ".src.rpm") {
 		return catalog.Errorf(catalog.ErrNotFound, "no source package %q", file)
 	}
-	rows, _, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: strings.TrimSuffix(file, ".src.rpm"), SourceOnly: true, Limit: 1000})
+	// The package name is the file name without version, release and suffix.
+	name := strings.TrimSuffix(file, ".src.rpm")
+	for i := 0; i < 2; i++ {
+		if j := strings.LastIndexByte(name, '-'); j > 0 {
+			name = name[:j]
+		}
+	}
+	rows, _, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: name, SourceOnly: true, Limit: 1000})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smeserver/smeforge/internal/corpus"
 	"github.com/smeserver/smeforge/internal/repodata"
 	"github.com/smeserver/smeforge/internal/sign"
 	"github.com/smeserver/smeforge/internal/testutil"
@@ -107,5 +110,73 @@ func TestUpstreamSync(t *testing.T) {
 	r = s.cli(t, "upstream", "sync", "centos7")
 	if r.code == 0 || !strings.Contains(r.stderr, "not signed by the given key") && !strings.Contains(r.stderr, "signature") {
 		t.Errorf("sync of an altered repomd.xml: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// TestSourceArchive: the archive is browsable and downloadable by anyone,
+// says what cannot be rebuilt, and runs rpmbuild --rebuild jobs.
+func TestSourceArchive(t *testing.T) {
+	tmp := t.TempDir()
+	demo := filepath.Join(tmp, "demo")
+	files, err := corpus.Demo(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, filepath.Join(tmp, "data"), "--key-type", "eddsa")
+	defer s.stop(t)
+	s.mustCLI(t, append([]string{"upload", "--category", "core"}, files...)...)
+	s.mustCLI(t, "release", "create", "10", "--base-os", "Rocky Linux 8")
+	s.mustCLI(t, "channel", "add", "10", "os", "smeforge-demo-hello-1.0-1.el7.sme", "smeforge-demo-lib-1.2.3-1.el7.sme")
+
+	page := string(s.get(t, "/sources?q=hello"))
+	if !strings.Contains(page, "smeforge-demo-hello-1.0-1.el7.sme.src.rpm") {
+		t.Errorf("/sources does not list the hello SRPM")
+	}
+	var orig []byte
+	for _, f := range files {
+		if strings.HasSuffix(f, "smeforge-demo-hello-1.0-1.el7.sme.src.rpm") {
+			orig, _ = os.ReadFile(f)
+		}
+	}
+	got := s.get(t, "/sources/smeforge-demo-hello-1.0-1.el7.sme.src.rpm")
+	if !bytes.Equal(got, orig) {
+		t.Errorf("/sources download: %d bytes, want the %d bytes uploaded", len(got), len(orig))
+	}
+	if r := s.request(t, http.MethodGet, "/sources/..%2F..%2Fsmeforge.db", "", nil); r.status < 400 || r.status >= 500 {
+		t.Errorf("/sources with a .. path: %d", r.status)
+	}
+	var rep struct {
+		SRPMs       int `json:"srpms"`
+		Rebuildable int `json:"rebuildable"`
+		NoSource    []struct {
+			Build string `json:"build"`
+		} `json:"no_source"`
+		Unbuildable []struct {
+			Package string   `json:"package"`
+			Needs   []string `json:"needs"`
+		} `json:"unbuildable"`
+	}
+	s.getJSON(t, "/api/v1/releases/10/archive", &rep)
+	// hello needs nothing to build; lib needs what no package here provides.
+	if rep.SRPMs != 2 || len(rep.NoSource) != 0 || rep.Rebuildable+len(rep.Unbuildable) != 2 {
+		t.Errorf("archive report = %+v", rep)
+	}
+	for _, u := range rep.Unbuildable {
+		if strings.Contains(u.Package, "hello") || len(u.Needs) == 0 {
+			t.Errorf("unbuildable: %+v", u)
+		}
+	}
+	testutil.RequireTool(t, "rpmbuild")
+	var rb struct {
+		OK       bool     `json:"ok"`
+		Produced []string `json:"produced"`
+		Log      string   `json:"log"`
+	}
+	r := s.request(t, http.MethodPost, "/api/v1/builds/smeforge-demo-hello-1.0-1.el7.sme/rebuild", s.token, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("rebuild: %d %s", r.status, r.body)
+	}
+	if err := json.Unmarshal(r.body, &rb); err != nil || !rb.OK || len(rb.Produced) != 1 {
+		t.Errorf("rebuild = %+v (%v)\n%s", rb, err, rb.Log)
 	}
 }
