@@ -77,6 +77,11 @@ for n in $sizes; do
   notes+=("- $n packages: smeforge stages: \`${tline#timings: }\`; reading every file ($(nproc) cat in parallel) into one sha256sum: ${hashline} s; uncompressed XML: ${xmlmb} MB.")
 done
 
+# Signing: smeforge rpm sign against rpmsign, in the same run.
+signblock=""
+if [ "${BENCH_SIGN:-1}" != 0 ]; then
+  signblock=$(BENCH_RUNS="$runs" ./scripts/bench-sign.sh)
+fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 block=$(cat <<MD
 <!-- bench:start -->
@@ -95,11 +100,6 @@ $signblock
 MD
 )
 doc=$root/docs/benchmarks.md
-# Signing: smeforge rpm sign against rpmsign, in the same run.
-signblock=""
-if [ "${BENCH_SIGN:-1}" != 0 ]; then
-  signblock=$(BENCH_RUNS="$runs" ./scripts/bench-sign.sh)
-fi
 if [ -f "$doc" ] && grep -q '<!-- bench:start -->' "$doc"; then
   BLOCK="$block" python3 - "$doc" <<'PY'
 import os, re, sys
