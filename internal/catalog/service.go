@@ -123,7 +123,7 @@ func (s *Service) IngestAs(ctx context.Context, r io.Reader, name, by, category 
 			return nil, false, err
 		} else {
 			if !a.Source {
-				bname = buildNameOf(a.BuildID)
+				bname = NameOf(a.BuildID)
 			}
 			switch c, err := s.Store.LatestCategory(ctx, bname); {
 			case err == nil:
@@ -151,8 +151,9 @@ func (s *Service) IngestAs(ctx context.Context, r io.Reader, name, by, category 
 	return a, true, nil
 }
 
-// buildNameOf strips version and release from a build id.
-func buildNameOf(id string) string {
+// NameOf strips version and release from a build id or a file name
+// without its suffix ("e-smith-lib-1.16.0-10" -> "e-smith-lib").
+func NameOf(id string) string {
 	for i := 0; i < 2; i++ {
 		if j := strings.LastIndexByte(id, '-'); j > 0 {
 			id = id[:j]

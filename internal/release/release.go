@@ -375,23 +375,13 @@ func (s *Service) Changes(ctx context.Context, name string) (*catalog.Release, [
 	return prev, out, nil
 }
 
-// buildName strips version and release from a build id.
-func buildName(id string) string {
-	for i := 0; i < 2; i++ {
-		if j := strings.LastIndexByte(id, '-'); j > 0 {
-			id = id[:j]
-		}
-	}
-	return id
-}
-
 func diffBuilds(channel string, before, after []string) []Change {
 	b, a := map[string]string{}, map[string]string{}
 	for _, id := range before {
-		b[buildName(id)] = id
+		b[catalog.NameOf(id)] = id
 	}
 	for _, id := range after {
-		a[buildName(id)] = id
+		a[catalog.NameOf(id)] = id
 	}
 	var out []Change
 	for n, id := range a {

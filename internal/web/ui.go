@@ -488,12 +488,7 @@ func (s *Server) sourceFile(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrNotFound, "no source package %q", file)
 	}
 	// The package name is the file name without version, release and suffix.
-	name := strings.TrimSuffix(file, ".src.rpm")
-	for i := 0; i < 2; i++ {
-		if j := strings.LastIndexByte(name, '-'); j > 0 {
-			name = name[:j]
-		}
-	}
+	name := catalog.NameOf(strings.TrimSuffix(file, ".src.rpm"))
 	rows, _, err := s.store.SearchPackages(r.Context(), catalog.Query{Text: name, SourceOnly: true, Limit: 1000})
 	if err != nil {
 		return err

@@ -145,13 +145,17 @@ const artifactCols = `a.sha256, a.filename, a.name, a.epoch, a.version, a.releas
 
 type scanner interface{ Scan(dest ...any) error }
 
+// artifactDests are the Scan destinations of artifactCols, then extra.
+func artifactDests(a *catalog.Artifact, up *int64, extra ...any) []any {
+	return append([]any{&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
+		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
+		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize}, extra...)
+}
+
 func scanArtifact(r scanner) (*catalog.Artifact, error) {
 	var a catalog.Artifact
 	var up int64
-	err := r.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
-		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize)
-	if err != nil {
+	if err := r.Scan(artifactDests(&a, &up)...); err != nil {
 		return nil, err
 	}
 	a.UploadedAt = fromMS(up)
@@ -230,14 +234,7 @@ func buildName(a *catalog.Artifact) string {
 	if a.Source {
 		return a.Name
 	}
-	// name-version-release: strip the last two dash-separated fields.
-	id := a.BuildID
-	for i := 0; i < 2; i++ {
-		if j := strings.LastIndexByte(id, '-'); j > 0 {
-			id = id[:j]
-		}
-	}
-	return id
+	return catalog.NameOf(a.BuildID)
 }
 
 // Artifact implements catalog.Store.
@@ -246,9 +243,7 @@ func (s *Store) Artifact(ctx context.Context, sum string) (*catalog.Artifact, *c
 	var a catalog.Artifact
 	var up int64
 	var details string
-	err := row.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
-		&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-		&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize, &details)
+	err := row.Scan(artifactDests(&a, &up, &details)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, catalog.Errorf(catalog.ErrNotFound, "there is no package %s", sum)
 	}
@@ -472,9 +467,7 @@ func (s *Store) PackagesIn(ctx context.Context, release string, channels []strin
 		a := &f.Artifact
 		var up int64
 		var details string
-		if err := rows.Scan(&a.SHA256, &a.Filename, &a.Name, &a.Epoch, &a.Version, &a.Release, &a.Arch, &a.Source, &a.Summary, &a.Description,
-			&a.License, &a.URL, &a.Vendor, &a.Packager, &a.Group, &a.BuildHost, &a.BuildTime, &a.SourceRPM, &a.Size, &a.InstalledSize,
-			&a.SigKeyID, &a.SigAlgorithm, &a.BuildID, &up, &a.UploadedBy, &a.FragDigest, &a.Category, &a.FileSHA256, &a.FileSize, &details); err != nil {
+		if err := rows.Scan(artifactDests(a, &up, &details)...); err != nil {
 			return nil, err
 		}
 		a.UploadedAt = fromMS(up)
