@@ -65,5 +65,10 @@ cat <<MSG
         --repofrompath=smeaddons,$url/repo/10/addons/x86_64/ --repo=smeos --repo=smeaddons \\
         --nogpgcheck --releasever=10 --installroot=/tmp/smeforge-demo-root install smeforge-demo-mailstats
 
+  As an SME server would, with package and metadata signatures checked (os is signed by the forge's key):
+    mkdir -p /tmp/smeforge-demo-repos && curl -s -o /tmp/smeforge-demo-repos/smeforge-10.repo $url/repo/10.repo
+    dnf -y --noplugins --setopt=reposdir=/tmp/smeforge-demo-repos --releasever=10 \
+        --installroot=/tmp/smeforge-demo-root2 install smeforge-demo-hello
+
 MSG
 wait "$server"
