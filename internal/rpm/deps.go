@@ -1,11 +1,7 @@
 package rpm
 
 import (
-	"fmt"
 	"io"
-	"path"
-	"strings"
-	"unicode/utf8"
 )
 
 // ReadDeps reads what dependency checks need from an RPM or SRPM: name,
@@ -85,58 +81,13 @@ func depsFromHeader(h *header) (*Package, error) {
 // filePaths is files without what dependency checks do not need: only
 // Path, Mode and Flags are set.
 func (h *header) filePaths() ([]File, error) {
-	var files []File
-	base, err := h.getStrings(tagBaseNames)
+	paths, err := h.paths()
 	if err != nil {
 		return nil, err
 	}
-	if base != nil {
-		dirs, err := h.getStrings(tagDirNames)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := h.getInts(tagDirIndexes)
-		if err != nil {
-			return nil, err
-		}
-		if len(idx) != len(base) {
-			return nil, fmt.Errorf("header: %d file base names but %d directory indexes", len(base), len(idx))
-		}
-		// All paths go into one string: one allocation per package
-		// rather than one per file.
-		n := 0
-		for i, b := range base {
-			di := idx[i]
-			if di < 0 || di >= int64(len(dirs)) {
-				return nil, fmt.Errorf("header: file %q has directory index %d of %d", b, di, len(dirs))
-			}
-			n += len(dirs[di]) + len(b)
-		}
-		var sb strings.Builder
-		sb.Grow(n)
-		for i, b := range base {
-			sb.WriteString(dirs[idx[i]])
-			sb.WriteString(b)
-		}
-		all := sb.String()
-		valid := utf8.ValidString(all)
-		files = make([]File, len(base))
-		for i, b := range base {
-			k := len(dirs[idx[i]]) + len(b)
-			files[i].Path, all = all[:k], all[k:]
-			if !valid {
-				files[i].Path = text(files[i].Path)
-			}
-		}
-	} else {
-		old, err := h.getStrings(tagOldFilenames)
-		if err != nil {
-			return nil, err
-		}
-		files = make([]File, len(old))
-		for i, o := range old {
-			files[i].Path = text(path.Clean("/" + o))
-		}
+	files := make([]File, len(paths))
+	for i, p := range paths {
+		files[i].Path = p
 	}
 	if len(files) == 0 {
 		return nil, nil

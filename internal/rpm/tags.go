@@ -3,6 +3,8 @@ package rpm
 import (
 	"fmt"
 	"path"
+	"strings"
+	"unicode/utf8"
 )
 
 // Main header tags (rpmTag) that smeforge reads.
@@ -229,40 +231,67 @@ func (h *header) deps(nameTag, flagsTag, verTag uint32, what string) ([]Dependen
 	return out, nil
 }
 
-func (h *header) files() ([]File, error) {
-	var paths []string
+// paths returns the file list's paths: directory plus base name, or the
+// old single list of names in very old packages. All paths share one
+// string: one allocation per package rather than one per file.
+func (h *header) paths() ([]string, error) {
 	base, err := h.getStrings(tagBaseNames)
 	if err != nil {
 		return nil, err
 	}
-	if base != nil {
-		dirs, err := h.getStrings(tagDirNames)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := h.getInts(tagDirIndexes)
-		if err != nil {
-			return nil, err
-		}
-		if len(idx) != len(base) {
-			return nil, fmt.Errorf("header: %d file base names but %d directory indexes", len(base), len(idx))
-		}
-		paths = make([]string, len(base))
-		for i, b := range base {
-			di := idx[i]
-			if di < 0 || di >= int64(len(dirs)) {
-				return nil, fmt.Errorf("header: file %q has directory index %d of %d", b, di, len(dirs))
-			}
-			paths[i] = text(dirs[di] + b)
-		}
-	} else {
+	if base == nil {
 		old, err := h.getStrings(tagOldFilenames)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range old {
-			paths = append(paths, text(path.Clean("/"+o)))
+		paths := make([]string, len(old))
+		for i, o := range old {
+			paths[i] = text(path.Clean("/" + o))
 		}
+		return paths, nil
+	}
+	dirs, err := h.getStrings(tagDirNames)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := h.getInts(tagDirIndexes)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx) != len(base) {
+		return nil, fmt.Errorf("header: %d file base names but %d directory indexes", len(base), len(idx))
+	}
+	n := 0
+	for i, b := range base {
+		di := idx[i]
+		if di < 0 || di >= int64(len(dirs)) {
+			return nil, fmt.Errorf("header: file %q has directory index %d of %d", b, di, len(dirs))
+		}
+		n += len(dirs[di]) + len(b)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for i, b := range base {
+		sb.WriteString(dirs[idx[i]])
+		sb.WriteString(b)
+	}
+	all := sb.String()
+	valid := utf8.ValidString(all)
+	paths := make([]string, len(base))
+	for i, b := range base {
+		k := len(dirs[idx[i]]) + len(b)
+		paths[i], all = all[:k], all[k:]
+		if !valid {
+			paths[i] = text(paths[i])
+		}
+	}
+	return paths, nil
+}
+
+func (h *header) files() ([]File, error) {
+	paths, err := h.paths()
+	if err != nil {
+		return nil, err
 	}
 	if len(paths) == 0 {
 		return nil, nil
