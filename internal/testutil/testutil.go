@@ -4,6 +4,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,4 +67,17 @@ func Glob(t testing.TB, pattern string) []string {
 		t.Fatalf("no files match %s (err=%v)", pattern, err)
 	}
 	return m
+}
+
+// BuildSmeforge builds cmd/smeforge into dir and returns the binary's
+// path, for tests that run the real command.
+func BuildSmeforge(t testing.TB, dir string) (string, error) {
+	t.Helper()
+	bin := filepath.Join(dir, "smeforge")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/smeforge")
+	cmd.Dir = RepoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/smeforge: %v\n%s", err, out)
+	}
+	return bin, nil
 }

@@ -407,11 +407,9 @@ func must(t *testing.T, err error) {
 
 func buildSmeforge(t *testing.T, dir string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "smeforge")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/smeforge")
-	cmd.Dir = testutil.RepoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/smeforge: %v\n%s", err, out)
+	bin, err := testutil.BuildSmeforge(t, dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

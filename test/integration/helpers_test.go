@@ -41,18 +41,12 @@ func TestMain(m *testing.M) {
 // smeforgeBin builds cmd/smeforge once per test run and returns its path.
 func smeforgeBin(t testing.TB) string {
 	t.Helper()
-	root := testutil.RepoRoot(t)
 	binOnce.Do(func() {
 		binDir, binErr = os.MkdirTemp("", "smeforge-it-")
 		if binErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "smeforge")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/smeforge")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/smeforge: %v\n%s", err, out)
-		}
+		binPath, binErr = testutil.BuildSmeforge(t, binDir)
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
