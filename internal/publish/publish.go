@@ -143,13 +143,21 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 	}
 	res := &Result{Release: release, Channel: channel, Version: version, Repos: map[string]Repo{}}
 	arches := append(append([]string{}, ch.Arches...), SourceArch)
-	if ch.RequireSigned {
-		if err := p.checkSigned(ctx, ch, version, arches); err != nil {
+	// Each repository's packages are read once: for the signature check
+	// and for writing.
+	rows := make([][]catalog.RepoEntry, len(arches))
+	for i, arch := range arches {
+		if rows[i], err = p.store.RepoEntries(ctx, release, channel, version, arch); err != nil {
 			return nil, err
 		}
 	}
-	for _, arch := range arches {
-		r, err := p.publishRepo(ctx, release, channel, arch, version)
+	if ch.RequireSigned {
+		if err := p.checkSigned(ctx, ch, rows); err != nil {
+			return nil, err
+		}
+	}
+	for i, arch := range arches {
+		r, err := p.publishRepo(ctx, release, channel, arch, rows[i])
 		if err != nil {
 			return nil, fmt.Errorf("publishing %s/%s: %w", key, arch, err)
 		}
@@ -167,7 +175,7 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 // checkSigned refuses to publish a channel that requires signatures when a
 // package of a signed category (infra, core) is not signed by the project.
 // Base packages keep their vendor's signatures.
-func (p *Publisher) checkSigned(ctx context.Context, ch *catalog.Channel, version int64, arches []string) error {
+func (p *Publisher) checkSigned(ctx context.Context, ch *catalog.Channel, repos [][]catalog.RepoEntry) error {
 	if p.signedCategory == nil {
 		return nil
 	}
@@ -180,11 +188,7 @@ func (p *Publisher) checkSigned(ctx context.Context, ch *catalog.Channel, versio
 	}
 	var bad []string
 	seen := map[string]bool{}
-	for _, arch := range arches {
-		rows, err := p.store.RepoEntries(ctx, ch.Release, ch.Name, version, arch)
-		if err != nil {
-			return err
-		}
+	for _, rows := range repos {
 		for _, r := range rows {
 			if p.signedCategory(r.Category) && !keys[r.SigKeyID] && !seen[r.Filename] {
 				seen[r.Filename] = true
@@ -210,12 +214,8 @@ func (p *Publisher) PublishChannel(ctx context.Context, release, channel string,
 	return err
 }
 
-func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch string, version int64) (*Repo, error) {
+func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch string, rows []catalog.RepoEntry) (*Repo, error) {
 	dir := p.Dir(release, channel, arch)
-	rows, err := p.store.RepoEntries(ctx, release, channel, version, arch)
-	if err != nil {
-		return nil, err
-	}
 	p.mu.Lock()
 	memo := p.memo[dir]
 	p.mu.Unlock()
