@@ -16,6 +16,7 @@ import (
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
@@ -46,11 +47,18 @@ func startForge(t *testing.T) (string, string) {
 	if _, err := st.EnsureAccount(ctx, "someone", false, now); err != nil {
 		t.Fatal(err)
 	}
+	var roles []string
+	for _, r := range policy.Default().Roles {
+		roles = append(roles, r.Name)
+	}
+	if err := st.SetRoles(ctx, "admin", roles); err != nil {
+		t.Fatal(err)
+	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddToken(ctx, "admin", hash, "test", now); err != nil {
+	if err := st.AddToken(ctx, "admin", hash, "test", nil, now); err != nil {
 		t.Fatal(err)
 	}
 	pub := publish.New(st, filepath.Join(dir, "repos"), nil, nil)

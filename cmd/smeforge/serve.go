@@ -132,11 +132,20 @@ func ensureAdmin(ctx context.Context, f *forge, dataDir string) (string, error) 
 	if !created {
 		return path, nil
 	}
+	// The first account holds every role, so that a new forge can be run
+	// (and its people given their roles) before anyone else exists.
+	var roles []string
+	for _, r := range f.cat.Policy.Roles {
+		roles = append(roles, r.Name)
+	}
+	if err := f.store.SetRoles(ctx, "admin", roles); err != nil {
+		return "", err
+	}
 	plain, hash, err := auth.NewToken()
 	if err != nil {
 		return "", err
 	}
-	if err := f.store.AddToken(ctx, "admin", hash, "first token, made at first start", time.Now()); err != nil {
+	if err := f.store.AddToken(ctx, "admin", hash, "first token, made at first start", nil, time.Now()); err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(path, []byte(plain+"\n"), 0o600); err != nil {

@@ -295,9 +295,15 @@ type Query struct {
 
 // Account is a person or robot that can sign in.
 type Account struct {
-	Name      string    `json:"name"`
+	Name string `json:"name"`
+	// Admin marks the account made at first start.
 	Admin     bool      `json:"admin"`
 	CreatedAt time.Time `json:"created_at"`
+	// Roles are the policy roles the account holds; through an API token,
+	// only those the token is scoped to.
+	Roles       []string  `json:"roles"`
+	Disabled    bool      `json:"disabled"`
+	LastLoginAt time.Time `json:"last_login_at,omitzero"`
 }
 
 // kindError is an error whose message is written for people and which

@@ -91,8 +91,16 @@ type Store interface {
 	EnsureAccount(ctx context.Context, name string, admin bool, at time.Time) (created bool, err error)
 	SetPassword(ctx context.Context, name, hash string) error
 	PasswordHash(ctx context.Context, name string) (string, error)
-	AddToken(ctx context.Context, account, hash, label string, at time.Time) error
+	// AddToken stores a token's hash; roles scopes it (nil: every role of
+	// the account, now and later).
+	AddToken(ctx context.Context, account, hash, label string, roles []string, at time.Time) error
+	// TokenAccount is the enabled account of a token that is not revoked,
+	// with Roles cut down to the token's scope.
 	TokenAccount(ctx context.Context, hash string) (*Account, error)
+	// Account returns an account with all its roles (ErrNotFound if none).
+	Account(ctx context.Context, name string) (*Account, error)
+	// SetRoles replaces the roles of an account.
+	SetRoles(ctx context.Context, name string, roles []string) error
 
 	Close() error
 }

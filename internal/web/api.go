@@ -14,37 +14,52 @@ import (
 	"github.com/smeserver/smeforge/internal/sign"
 )
 
-// apiRoutes is the JSON API's route table (documented in docs/api.md).
+// apiTable is the JSON API's route table (documented in docs/api.md).
+// Every route that changes something names the policy action it needs;
+// serve checks it before the handler runs, so authorization happens in
+// this one place.
+func (s *Server) apiTable() []route {
+	return []route{
+		{"POST /api/v1/packages", "upload", s.apiUpload},
+		{"GET /api/v1/packages", "", s.apiSearch},
+		{"GET /api/v1/packages/{sha256}", "", s.apiPackage},
+		{"GET /api/v1/builds", "", s.apiBuilds},
+		{"GET /api/v1/builds/{id}", "", s.apiBuild},
+		{"GET /api/v1/releases", "", s.apiReleases},
+		{"POST /api/v1/releases", "manage-release", s.apiCreateRelease},
+		{"GET /api/v1/releases/{release}", "", s.apiRelease},
+		{"POST /api/v1/releases/{release}/phase", "manage-release", s.apiSetPhase},
+		{"GET /api/v1/releases/{release}/check", "", s.apiCheckRelease},
+		{"GET /api/v1/releases/{release}/packages/{name}", "", s.apiWhere},
+		{"GET /api/v1/releases/{release}/archive", "", s.apiArchiveReport},
+		{"GET /api/v1/upstreams", "", s.apiUpstreams},
+		{"POST /api/v1/upstreams", "manage-upstreams", s.apiAddUpstream},
+		{"POST /api/v1/upstreams/{name}/sync", "manage-upstreams", s.apiSyncUpstream},
+		{"POST /api/v1/builds/{id}/rebuild", "rebuild", s.apiRebuild},
+		{"GET /api/v1/builds/{id}/rebuilds", "", s.apiRebuilds},
+		{"POST /api/v1/builds/{id}/category", "manage-release", s.apiSetCategory},
+		{"POST /api/v1/builds/{id}/sign", "sign", s.apiSignBuild},
+		{"GET /api/v1/keys", "", s.apiKeys},
+		{"POST /api/v1/keys/rotate", "manage-keys", s.apiRotateKey},
+		{"POST /api/v1/keys/{id}/retire", "manage-keys", s.apiRetireKey},
+		{"POST /api/v1/releases/{release}/channels/{channel}/rollback", "manage-release", s.apiRollback},
+		{"GET /api/v1/releases/{release}/channels", "", s.apiChannels},
+		{"POST /api/v1/releases/{release}/channels", "manage-release", s.apiCreateChannel},
+		{"GET /api/v1/releases/{release}/channels/{channel}", "", s.apiChannel},
+		{"POST /api/v1/releases/{release}/channels/{channel}/builds", "manage-release", s.apiAddBuilds},
+		{"DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", "manage-release", s.apiRemoveBuild},
+		{"POST /api/v1/releases/{release}/channels/{channel}/publish", "publish", s.apiPublish},
+	}
+}
+
 func (s *Server) apiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/packages", s.api(s.apiUpload))
-	mux.HandleFunc("GET /api/v1/packages", s.api(s.apiSearch))
-	mux.HandleFunc("GET /api/v1/packages/{sha256}", s.api(s.apiPackage))
-	mux.HandleFunc("GET /api/v1/builds", s.api(s.apiBuilds))
-	mux.HandleFunc("GET /api/v1/builds/{id}", s.api(s.apiBuild))
-	mux.HandleFunc("GET /api/v1/releases", s.api(s.apiReleases))
-	mux.HandleFunc("POST /api/v1/releases", s.api(s.apiCreateRelease))
-	mux.HandleFunc("GET /api/v1/releases/{release}", s.api(s.apiRelease))
-	mux.HandleFunc("POST /api/v1/releases/{release}/phase", s.api(s.apiSetPhase))
-	mux.HandleFunc("GET /api/v1/releases/{release}/check", s.api(s.apiCheckRelease))
-	mux.HandleFunc("GET /api/v1/releases/{release}/packages/{name}", s.api(s.apiWhere))
-	mux.HandleFunc("GET /api/v1/releases/{release}/archive", s.api(s.apiArchiveReport))
-	mux.HandleFunc("GET /api/v1/upstreams", s.api(s.apiUpstreams))
-	mux.HandleFunc("POST /api/v1/upstreams", s.api(s.apiAddUpstream))
-	mux.HandleFunc("POST /api/v1/upstreams/{name}/sync", s.api(s.apiSyncUpstream))
-	mux.HandleFunc("POST /api/v1/builds/{id}/rebuild", s.api(s.apiRebuild))
-	mux.HandleFunc("GET /api/v1/builds/{id}/rebuilds", s.api(s.apiRebuilds))
-	mux.HandleFunc("POST /api/v1/builds/{id}/category", s.api(s.apiSetCategory))
-	mux.HandleFunc("POST /api/v1/builds/{id}/sign", s.api(s.apiSignBuild))
-	mux.HandleFunc("GET /api/v1/keys", s.api(s.apiKeys))
-	mux.HandleFunc("POST /api/v1/keys/rotate", s.api(s.apiRotateKey))
-	mux.HandleFunc("POST /api/v1/keys/{id}/retire", s.api(s.apiRetireKey))
-	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/rollback", s.api(s.apiRollback))
-	mux.HandleFunc("GET /api/v1/releases/{release}/channels", s.api(s.apiChannels))
-	mux.HandleFunc("POST /api/v1/releases/{release}/channels", s.api(s.apiCreateChannel))
-	mux.HandleFunc("GET /api/v1/releases/{release}/channels/{channel}", s.api(s.apiChannel))
-	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/builds", s.api(s.apiAddBuilds))
-	mux.HandleFunc("DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", s.api(s.apiRemoveBuild))
-	mux.HandleFunc("POST /api/v1/releases/{release}/channels/{channel}/publish", s.api(s.apiPublish))
+	for _, rt := range s.apiTable() {
+		h := rt.h
+		if rt.action != "" {
+			h = s.authorized(rt.action, h)
+		}
+		mux.HandleFunc(rt.pattern, s.api(h))
+	}
 	mux.HandleFunc("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		// A known path with another method is a 405 that says which
 		// methods it takes; anything else is a 404.
@@ -75,10 +90,7 @@ func decode(r *http.Request, v any) error {
 }
 
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	name := r.URL.Query().Get("filename")
 	if name == "" {
 		name = "upload"
@@ -197,9 +209,6 @@ type createReleaseReq struct {
 }
 
 func (s *Server) apiCreateRelease(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req createReleaseReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -254,9 +263,6 @@ type phaseReq struct {
 }
 
 func (s *Server) apiSetPhase(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req phaseReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -274,9 +280,6 @@ type categoryReq struct {
 }
 
 func (s *Server) apiSetCategory(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req categoryReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -304,9 +307,6 @@ type rollbackReq struct {
 
 // apiRollback publishes an earlier version of a channel again.
 func (s *Server) apiRollback(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req rollbackReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -345,9 +345,6 @@ type createChannelReq struct {
 }
 
 func (s *Server) apiCreateChannel(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req createChannelReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -393,10 +390,7 @@ type addBuildsReq struct {
 }
 
 func (s *Server) apiAddBuilds(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	var req addBuildsReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -413,10 +407,7 @@ func (s *Server) apiAddBuilds(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRemoveBuild(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	v, err := s.cat.ChangeChannel(r.Context(), r.PathValue("release"), r.PathValue("channel"), nil, []string{r.PathValue("build")}, acc.Name)
 	if err != nil {
 		return err
@@ -438,9 +429,6 @@ type publishReq struct {
 }
 
 func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req publishReq
 	if r.ContentLength != 0 {
 		if err := decode(r, &req); err != nil {
@@ -466,10 +454,7 @@ func (s *Server) needSigning() error {
 // by a frozen channel is refused: a final release's install image never
 // changes.
 func (s *Server) apiSignBuild(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	if err := s.needSigning(); err != nil {
 		return err
 	}
@@ -515,10 +500,7 @@ type rotateReq struct {
 // apiRotateKey makes a new key, re-signs every signed build with it and
 // publishes again every published channel that is not frozen.
 func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	if err := s.needSigning(); err != nil {
 		return err
 	}
@@ -555,9 +537,6 @@ func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRetireKey(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	if err := s.needSigning(); err != nil {
 		return err
 	}
@@ -619,10 +598,7 @@ func (s *Server) apiArchiveReport(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiRebuild(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	if err := s.needArchive(); err != nil {
 		return err
 	}
@@ -669,9 +645,6 @@ type addUpstreamReq struct {
 }
 
 func (s *Server) apiAddUpstream(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.requireAdmin(r); err != nil {
-		return err
-	}
 	var req addUpstreamReq
 	if err := decode(r, &req); err != nil {
 		return err
@@ -694,10 +667,7 @@ type syncReq struct {
 // apiSyncUpstream fetches an upstream's metadata, verified against its
 // key, and with "packages" its packages, each verified.
 func (s *Server) apiSyncUpstream(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.requireAdmin(r)
-	if err != nil {
-		return err
-	}
+	acc := actor(r)
 	var req syncReq
 	if r.ContentLength != 0 {
 		if err := decode(r, &req); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/signing"
@@ -71,6 +72,7 @@ type Server struct {
 	publicURL string
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
+	policy    *policy.Policy
 	reqID     atomic.Uint64
 }
 
@@ -88,6 +90,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.policy = cfg.Catalog.Policy
+	if s.policy == nil {
+		s.policy = policy.Default()
 	}
 	pages, err := parsePages()
 	if err != nil {
@@ -257,20 +263,75 @@ func (s *Server) apiAccount(r *http.Request) (*catalog.Account, error) {
 	return nil, nil
 }
 
-// requireAdmin is the authorization of every mutating API call for now:
-// a valid token of an administrator. (Roles come with the people issue.)
-func (s *Server) requireAdmin(r *http.Request) (*catalog.Account, error) {
-	a, err := s.apiAccount(r)
-	if err != nil {
-		return nil, err
+// route is one entry of a route table: a ServeMux pattern, the policy
+// action a caller needs ("" for a public read) and the handler.
+type route struct {
+	pattern string
+	action  string
+	h       apiHandler
+}
+
+// Route is a guarded route as seen from outside (tests walk them all).
+type Route struct {
+	Pattern string // "POST /api/v1/packages"
+	Action  string // the policy action it needs
+}
+
+// GuardedRoutes lists every API route that needs an action, with that
+// action.
+func (s *Server) GuardedRoutes() []Route {
+	var out []Route
+	for _, rt := range s.apiTable() {
+		if rt.action != "" {
+			out = append(out, Route{rt.pattern, rt.action})
+		}
 	}
-	if a == nil {
-		return nil, catalog.Errorf(errUnauthorized, "sign in first: this action needs an API token (Authorization: Bearer ...)")
+	return out
+}
+
+// authorized wraps a handler that changes something: the caller must be
+// signed in with a role the policy grants action, or nothing runs.
+func (s *Server) authorized(action string, h apiHandler) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.apiAccount(r)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return catalog.Errorf(errUnauthorized, "sign in first: this action needs an API token (Authorization: Bearer ...)")
+		}
+		if err := s.may(a, action); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), keyAccount, a)))
 	}
-	if !a.Admin {
-		return nil, catalog.Errorf(errForbidden, "account %s may not do this", a.Name)
+}
+
+// may is the one authorization rule: an account may take an action when
+// one of its roles is granted it by the policy.
+func (s *Server) may(a *catalog.Account, action string) error {
+	for _, role := range a.Roles {
+		if s.policy.Allows(role, action) {
+			return nil
+		}
 	}
-	return a, nil
+	var need []string
+	for _, role := range s.policy.Roles {
+		if s.policy.Allows(role.Name, action) {
+			need = append(need, role.Name)
+		}
+	}
+	has := "no role"
+	if len(a.Roles) > 0 {
+		has = "roles " + strings.Join(a.Roles, ", ")
+	}
+	return catalog.Errorf(errForbidden, "account %s (%s) may not %s; that needs one of the roles: %s", a.Name, has, action, strings.Join(need, ", "))
+}
+
+// actor is the account an authorized handler runs for.
+func actor(r *http.Request) *catalog.Account {
+	a, _ := r.Context().Value(keyAccount).(*catalog.Account)
+	return a
 }
 
 // baseURL is the address clients reach this server at.

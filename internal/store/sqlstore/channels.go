@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -518,8 +519,9 @@ func (s *Store) PasswordHash(ctx context.Context, name string) (string, error) {
 }
 
 // AddToken implements catalog.Store.
-func (s *Store) AddToken(ctx context.Context, account, hash, label string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account, label, created_at) VALUES (?, ?, ?, ?)`, hash, account, label, ms(at))
+func (s *Store) AddToken(ctx context.Context, account, hash, label string, roles []string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account, label, created_at, roles) VALUES (?, ?, ?, ?, ?)`,
+		hash, account, label, ms(at), strings.Join(roles, " "))
 	if err != nil {
 		return fmt.Errorf("storing token for %s: %w", account, err)
 	}
@@ -528,18 +530,75 @@ func (s *Store) AddToken(ctx context.Context, account, hash, label string, at ti
 
 // TokenAccount implements catalog.Store.
 func (s *Store) TokenAccount(ctx context.Context, hash string) (*catalog.Account, error) {
-	var a catalog.Account
-	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT a.name, a.admin, a.created_at FROM tokens t JOIN accounts a ON a.name = t.account
- WHERE t.hash = ? AND t.revoked = ? AND a.disabled = ?`, hash, false, false).Scan(&a.Name, &a.Admin, &created)
+	var name, scope string
+	err := s.db.QueryRowContext(ctx, `SELECT a.name, t.roles FROM tokens t JOIN accounts a ON a.name = t.account
+ WHERE t.hash = ? AND t.revoked = ? AND a.disabled = ?`, hash, false, false).Scan(&name, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, catalog.Errorf(catalog.ErrNotFound, "unknown or revoked token")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checking token: %w", err)
 	}
-	a.CreatedAt = fromMS(created)
-	return &a, nil
+	a, err := s.Account(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if scope != "" {
+		allowed := strings.Fields(scope)
+		a.Roles = slices.DeleteFunc(a.Roles, func(r string) bool { return !slices.Contains(allowed, r) })
+	}
+	return a, nil
+}
+
+// Account implements catalog.Store.
+func (s *Store) Account(ctx context.Context, name string) (*catalog.Account, error) {
+	a := catalog.Account{Name: name}
+	var created, login int64
+	err := s.db.QueryRowContext(ctx, `SELECT admin, created_at, disabled, last_login_at FROM accounts WHERE name = ?`, name).
+		Scan(&a.Admin, &created, &a.Disabled, &login)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.Errorf(catalog.ErrNotFound, "there is no account %s", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", name, err)
+	}
+	a.CreatedAt, a.LastLoginAt = fromMS(created), fromMS(login)
+	rows, err := s.db.QueryContext(ctx, `SELECT role FROM account_roles WHERE account = ? ORDER BY role`, name)
+	if err != nil {
+		return nil, fmt.Errorf("reading roles of %s: %w", name, err)
+	}
+	defer rows.Close()
+	a.Roles = []string{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("reading roles of %s: %w", name, err)
+		}
+		a.Roles = append(a.Roles, r)
+	}
+	return &a, rows.Err()
+}
+
+// SetRoles implements catalog.Store.
+func (s *Store) SetRoles(ctx context.Context, name string, roles []string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE name = ?`, name).Scan(&n); err != nil {
+			return fmt.Errorf("reading account %s: %w", name, err)
+		}
+		if n == 0 {
+			return catalog.Errorf(catalog.ErrNotFound, "there is no account %s", name)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM account_roles WHERE account = ?`, name); err != nil {
+			return fmt.Errorf("setting roles of %s: %w", name, err)
+		}
+		for _, r := range roles {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO account_roles (account, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, r); err != nil {
+				return fmt.Errorf("setting roles of %s: %w", name, err)
+			}
+		}
+		return nil
+	})
 }
 
 // SignedBuilds implements catalog.Store.
