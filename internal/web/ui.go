@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -123,6 +124,53 @@ func (s *Server) csrfID(w http.ResponseWriter, r *http.Request) string {
 		http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
 	return "v:" + id
+}
+
+// viewer is the signed-in account of a page request (nil when anonymous,
+// or when the account has since been disabled), with all its roles.
+func (s *Server) viewer(r *http.Request) (*catalog.Account, error) {
+	sess := s.session(r)
+	if sess == nil {
+		return nil, nil
+	}
+	a, err := s.store.Account(r.Context(), sess.Account)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Disabled {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// uiAuthorized wraps a form handler that changes something: the visitor
+// must be signed in, the form must carry this site's CSRF token, and one
+// of the account's roles must be granted action. The handler finds the
+// account with actor(r) and the parsed form in r.PostForm.
+func (s *Server) uiAuthorized(action string, h apiHandler) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.viewer(r)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return catalog.Errorf(errUnauthorized, "sign in first")
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			return catalog.Errorf(catalog.ErrInvalid, "the form could not be read")
+		}
+		if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
+			return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
+		}
+		if err := s.may(a, action); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), keyAccount, a)))
+	}
 }
 
 // pageData is what every page gets.
