@@ -49,6 +49,17 @@ func (s *Server) apiTable() []route {
 		{"POST /api/v1/releases/{release}/channels/{channel}/builds", "manage-release", s.apiAddBuilds},
 		{"DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", "manage-release", s.apiRemoveBuild},
 		{"POST /api/v1/releases/{release}/channels/{channel}/publish", "publish", s.apiPublish},
+		{"GET /api/v1/advisories", "", s.apiAdvisories},
+		{"POST /api/v1/advisories", "write-advisory", s.apiCreateAdvisory},
+		{"GET /api/v1/advisories/osv", "", s.apiAdvisoriesOSV},
+		{"GET /api/v1/advisories/{id}", "", s.apiAdvisory},
+		// Either team edits; the handler checks which fields need which.
+		{"POST /api/v1/advisories/{id}", "write-advisory|write-advisory-guidance", s.apiEditAdvisory},
+		{"POST /api/v1/advisories/{id}/publish", "publish-advisory", s.apiPublishAdvisory},
+		{"POST /api/v1/advisories/{id}/close", "publish-advisory", s.apiCloseAdvisory},
+		{"GET /api/v1/advisories/{id}/revisions", "", s.apiAdvisoryRevisions},
+		{"GET /api/v1/advisories/{id}/revisions/{n}", "", s.apiAdvisoryRevision},
+		{"GET /api/v1/advisories/{id}/osv", "", s.apiAdvisoryOSV},
 	}
 }
 
