@@ -46,9 +46,9 @@ type Config struct {
 	BaseOS *baseos.Service
 	// Advisories, when set, serves the project's advisories.
 	Advisories *advisory.Service
-	Keys   *auth.Keys
-	Log    *slog.Logger
-	Now    func() time.Time
+	Keys       *auth.Keys
+	Log        *slog.Logger
+	Now        func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
