@@ -60,6 +60,10 @@ type Service struct {
 	BaseURL string
 }
 
+// Clock is the service's time, in UTC: what decides whether an embargo
+// has ended.
+func (s *Service) Clock() time.Time { return s.now() }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now().UTC()

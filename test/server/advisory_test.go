@@ -162,6 +162,34 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 		t.Errorf("OSV of %s = %s, %v", adv.ID, one, err)
 	}
 
+	// The public pages and the feed.
+	page := string(s.get(t, "/advisories"))
+	if !strings.Contains(page, adv.ID) || strings.Contains(page, emb.ID) {
+		t.Errorf("/advisories: want %s listed and not the embargoed %s", adv.ID, emb.ID)
+	}
+	page = string(s.get(t, "/advisories/"+adv.ID))
+	g, tech := strings.Index(page, "Why am I affected, and what should I do?"), strings.Index(page, "Technical details")
+	if g < 0 || tech < g || !strings.Contains(page, "Every server running vuln is affected.") {
+		t.Errorf("/advisories/%s: want the guidance above the technical text", adv.ID)
+	}
+	if r := s.request(t, http.MethodGet, "/advisories/"+emb.ID, "", nil); r.status != http.StatusNotFound {
+		t.Errorf("the embargoed advisory's page, anonymously: %d, want 404", r.status)
+	}
+	var atom struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Updated string   `xml:"updated"`
+		Entries []struct {
+			ID      string `xml:"id"`
+			Title   string `xml:"title"`
+			Updated string `xml:"updated"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(s.get(t, "/advisories.atom"), &atom); err != nil || atom.ID == "" || atom.Updated == "" ||
+		len(atom.Entries) != 1 || !strings.HasSuffix(atom.Entries[0].ID, "/advisories/"+adv.ID) {
+		t.Errorf("/advisories.atom = %+v, %v; want one entry, %s", atom, err, adv.ID)
+	}
+
 	// updateinfo.xml as served.
 	ui := updateinfoOf(t, s, "/repo/10/updates/x86_64/")
 	if !strings.Contains(ui, "<id>"+adv.ID+"</id>") || strings.Contains(ui, emb.ID) || !strings.Contains(ui, `type="cve"`) {
