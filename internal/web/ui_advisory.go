@@ -45,10 +45,10 @@ type advisoryPage struct {
 	A         *advisory.Advisory
 	Revisions []advisory.Revision
 	// Shown is the revision shown when it is not the latest.
-	Shown    int
-	Embargo  bool
-	Public   bool
-	Builds   []catalog.Build
+	Shown   int
+	Embargo bool
+	Public  bool
+	Builds  []catalog.Build
 }
 
 func (s *Server) uiAdvisory(w http.ResponseWriter, r *http.Request) error {
