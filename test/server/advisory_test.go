@@ -227,8 +227,37 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 	if ui := updateinfoOf(t, s, "/repo/10/updates/x86_64/"); !strings.Contains(ui, "<severity>Critical</severity>") || !strings.Contains(ui, `version="2"`) {
 		t.Errorf("updateinfo.xml after revision 2:\n%s", ui)
 	}
-	if _, err := admin.CloseAdvisory(ctx, adv.ID, "fixed everywhere"); err != nil {
-		t.Fatal(err)
+
+	// The command line: a known issue drafted from files, then the list,
+	// a revision and closing.
+	work := filepath.Join(tmp, "workaround.txt")
+	guide := filepath.Join(tmp, "guidance.txt")
+	os.WriteFile(work, []byte("Turn the parser off: config setp vuln parser off\n"), 0o644)
+	os.WriteFile(guide, []byte("Servers that parse untrusted input are affected.\n"), 0o644)
+	out = s.mustCLI(t, "advisory", "create", "--type", "known-issue", "--title", "vuln: slow parser", "--release", "10",
+		"--package", "vuln", "--workaround-file", work, "--guidance-file", guide)
+	known := regexp.MustCompile(`drafted (SME-SA-\d{4}:\d{4})`).FindStringSubmatch(out)
+	if known == nil {
+		t.Fatalf("smeforge advisory create: %q", out)
+	}
+	if out := s.mustCLI(t, "advisory", "publish", known[1]); !strings.Contains(out, "published "+known[1]) {
+		t.Errorf("smeforge advisory publish: %q", out)
+	}
+	if out := s.mustCLI(t, "advisory", "list"); !strings.Contains(out, known[1]) || !strings.Contains(out, emb.ID) {
+		t.Errorf("smeforge advisory list (security team): %q; want the known issue and the embargoed one", out)
+	}
+	if out := s.mustCLI(t, "advisory", "show", adv.ID, "--revision", "1"); !strings.Contains(out, "severity important") {
+		t.Errorf("smeforge advisory show --revision 1: %q", out)
+	}
+	if r := s.cli(t, "advisory", "close", adv.ID); r.code != 2 {
+		t.Errorf("smeforge advisory close without --reason: exit %d, want 2", r.code)
+	}
+	if out := s.mustCLI(t, "advisory", "close", adv.ID, "--reason", "fixed everywhere"); !strings.Contains(out, "closed "+adv.ID) {
+		t.Errorf("smeforge advisory close: %q", out)
+	}
+	// A known issue has no fix: it is not in updateinfo.
+	if ui := updateinfoOf(t, s, "/repo/10/updates/x86_64/"); strings.Contains(ui, known[1]) || !strings.Contains(ui, adv.ID) {
+		t.Errorf("updateinfo.xml after closing: want the closed fix kept and no known issue:\n%s", ui)
 	}
 }
 
