@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -262,6 +263,17 @@ func TestAgainstServer(t *testing.T) {
 	}
 	if len(hist) < 3 || !sawCategory || !sawAdd {
 		t.Errorf("history of e-smith-lib-1.16.0-10 (upload, dev -> core, into os) is %d entries, category %v, channel %v", len(hist), sawCategory, sawAdd)
+	}
+	page, err := http.Get(base + "/builds/e-smith-lib-1.16.0-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, want := range []string{"moved from category dev to core", "uploaded (category dev)", "added to channel 10/os by hand"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the build page does not say %q", want)
+		}
 	}
 	var refusedLogged bool
 	for _, e := range events {

@@ -65,7 +65,7 @@ func (s *Server) recorded(h apiHandler) apiHandler {
 			}{io.MultiReader(bytes.NewReader(reqBody), r.Body), r.Body}
 		}
 		builds := s.touchedBuilds(r, reqBody, nil)
-		before := map[string]any{}
+		before := map[string]map[string]any{}
 		for _, b := range builds {
 			before[b] = s.buildState(r, b)
 		}
@@ -83,8 +83,12 @@ func (s *Server) recorded(h apiHandler) apiHandler {
 		}
 		action := strings.TrimPrefix(r.Pattern, r.Method+" ")
 		for _, b := range s.touchedBuilds(r, reqBody, rec.buf.Bytes()) {
+			after := s.buildState(r, b)
+			if rel, ch := r.PathValue("release"), r.PathValue("channel"); after != nil && rel != "" && ch != "" {
+				after["channel"] = rel + "/" + ch
+			}
 			s.record(r, audit.Event{Actor: who, Action: r.Method + " " + action, Subject: "build:" + b, Public: true,
-				Before: audit.JSON(before[b]), After: audit.JSON(s.buildState(r, b))})
+				Before: audit.JSON(before[b]), After: audit.JSON(after)})
 		}
 		subject := r.URL.Path
 		if rel, ch := r.PathValue("release"), r.PathValue("channel"); rel != "" && ch != "" {
@@ -142,7 +146,7 @@ func (s *Server) touchedBuilds(r *http.Request, reqBody, resp []byte) []string {
 
 // buildState is what an audit entry shows of a build: its category and
 // how each file is signed.
-func (s *Server) buildState(r *http.Request, id string) any {
+func (s *Server) buildState(r *http.Request, id string) map[string]any {
 	b, err := s.store.Build(r.Context(), id)
 	if err != nil {
 		return nil
