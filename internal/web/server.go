@@ -47,8 +47,10 @@ type Config struct {
 	// Advisories, when set, serves the project's advisories.
 	Advisories *advisory.Service
 	Keys       *auth.Keys
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Audit, when set, receives the changes made through the API.
+	Audit Auditor
+	Log   *slog.Logger
+	Now   func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -77,6 +79,7 @@ type Server struct {
 	baseos    *baseos.Service
 	adv       *advisory.Service
 	policy    *policy.Policy
+	audit     Auditor
 	reqID     atomic.Uint64
 }
 
@@ -95,6 +98,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.audit = cfg.Audit
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
