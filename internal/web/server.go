@@ -44,8 +44,10 @@ type Config struct {
 	// BaseOS, when set, syncs base OS upstreams.
 	BaseOS *baseos.Service
 	Keys   *auth.Keys
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Audit, when set, receives the changes made through the API.
+	Audit Auditor
+	Log   *slog.Logger
+	Now   func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -73,6 +75,7 @@ type Server struct {
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
 	policy    *policy.Policy
+	audit     Auditor
 	reqID     atomic.Uint64
 }
 
@@ -91,6 +94,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.audit = cfg.Audit
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
