@@ -17,6 +17,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/sign"
@@ -82,6 +83,7 @@ type forge struct {
 	base  *baseos.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
+	prom  *promote.Service
 }
 
 func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyOpt signing.Options) (*forge, error) {
@@ -113,7 +115,9 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, fmt.Errorf("opening the signing key: %w", err)
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
-	return &forge{
+	prom := &promote.Service{Policy: pol, Store: st, Retention: cat, Signer: sig, Publisher: pub, Installer: promote.DNF{},
+		Blobs: blobs, Log: log}
+	return &forge{prom: prom,
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat},
@@ -166,7 +170,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

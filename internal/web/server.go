@@ -24,6 +24,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/signing"
@@ -46,6 +47,9 @@ type Config struct {
 	Keys   *auth.Keys
 	// Audit, when set, receives the changes made through the API.
 	Audit Auditor
+	// Promote, when set, runs projects, promotion requests, test reports
+	// and fork agreements.
+	Promote *promote.Service
 	Log   *slog.Logger
 	Now   func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
@@ -76,6 +80,7 @@ type Server struct {
 	baseos    *baseos.Service
 	policy    *policy.Policy
 	audit     Auditor
+	promote   *promote.Service
 	reqID     atomic.Uint64
 }
 
@@ -95,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.audit = cfg.Audit
+	s.promote = cfg.Promote
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
@@ -202,7 +208,7 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, promote.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
