@@ -50,8 +50,8 @@ type Config struct {
 	// Promote, when set, runs projects, promotion requests, test reports
 	// and fork agreements.
 	Promote *promote.Service
-	Log   *slog.Logger
-	Now   func() time.Time
+	Log     *slog.Logger
+	Now     func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
