@@ -150,10 +150,11 @@ func (s *Service) Open(ctx context.Context, acc *catalog.Account, in OpenInput) 
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := pol.Category(in.From); ok && b.Category != in.From {
-		return nil, catalog.Errorf(catalog.ErrConflict, "from: build %s is in category %s, not %s", b.ID, b.Category, in.From)
-	}
-	if _, ok := pol.Channel(in.From); ok {
+	if _, ok := pol.Category(in.From); ok {
+		if b.Category != in.From {
+			return nil, catalog.Errorf(catalog.ErrConflict, "from: build %s is in category %s, not %s", b.ID, b.Category, in.From)
+		}
+	} else {
 		if _, err := s.Store.ChannelEntered(ctx, rel.Name, in.From, b.ID); err != nil {
 			if isNotFound(err) {
 				return nil, catalog.Errorf(catalog.ErrConflict, "from: build %s is not in %s/%s", b.ID, rel.Name, in.From)
@@ -475,7 +476,7 @@ func (s *Service) Execute(ctx context.Context, acc *catalog.Account, id int64) (
 	if !Met(reviews) {
 		return nil, catalog.Errorf(catalog.ErrConflict, "request %d cannot be executed: approvals missing: %s", id, reviewWords(reviews))
 	}
-	if sub.build.Category != r.From && !isChannel(s.policy(), r.From) {
+	if _, ok := s.policy().Category(r.From); ok && sub.build.Category != r.From {
 		return nil, catalog.Errorf(catalog.ErrConflict, "build %s is now in category %s, not %s", r.Build, sub.build.Category, r.From)
 	}
 	changes, err := s.changes(ctx, r)
@@ -507,11 +508,6 @@ func (s *Service) Execute(ctx context.Context, acc *catalog.Account, id int64) (
 		return nil, fmt.Errorf("request %d was undone, the build is where it was: publishing failed: %w", id, perr)
 	}
 	return s.Get(ctx, id)
-}
-
-func isChannel(p *policy.Policy, name string) bool {
-	_, ok := p.Channel(name)
-	return ok
 }
 
 // changes lists the channel changes of executing r: the build enters the

@@ -197,6 +197,48 @@ func TestPromotionEndToEnd(t *testing.T) {
 	_, err = mallory.c.RequestPromotion(ctx, client.PromotionRequest{Build: build, Release: "11", From: "dev", To: "test"})
 	wantAPIError(t, "mallory asks for carol's build", err, http.StatusForbidden, "not a maintainer")
 
+	// The forge's own install test: dnf installs the build from the
+	// would-be content of test; a build needing what nobody provides fails.
+	it, err := ted.c.RunInstallTest(ctx, build, "11", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !it.OK || !strings.Contains(it.Transcript, "--installroot=") || !strings.Contains(it.Transcript, "smeforge-promo") {
+		t.Errorf("install test of %s: ok=%v %s\n%s", build, it.OK, it.Summary, lastLines(it.Transcript, 15))
+	}
+	brokenFiles := []string{writeRPM(t, filepath.Join(tmp, "broken"), corpus.PackageSpec{Name: "smeforge-broken", Version: "1.0", Release: "1", Source: true,
+		Files: []corpus.File{{Path: "smeforge-broken.spec", Content: []byte("Name: smeforge-broken\n")}}}),
+		writeRPM(t, filepath.Join(tmp, "broken"), corpus.PackageSpec{Name: "smeforge-broken", Version: "1.0", Release: "1",
+			SourceRPM: "smeforge-broken-1.0-1.src.rpm", Requires: []string{"smeforge-nothere >= 2"},
+			Files: []corpus.File{{Path: "/usr/share/broken/README", Content: []byte("broken\n")}}})}
+	for _, f := range brokenFiles {
+		if _, err := carol.c.UploadFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if it, err = ted.c.RunInstallTest(ctx, "smeforge-broken-1.0-1", "11", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if it.OK || !strings.Contains(it.Transcript, "smeforge-nothere") {
+		t.Errorf("install test of a build that needs a missing package: ok=%v\n%s", it.OK, lastLines(it.Transcript, 15))
+	}
+	// Its dev -> test request stops at the closure gate.
+	breq, err := carol.c.RequestPromotion(ctx, client.PromotionRequest{Build: "smeforge-broken-1.0-1", Release: "11", From: "dev", To: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range breq.LatestGates() {
+		if g.Gate == "closure" && (g.OK || !strings.Contains(g.Summary, "smeforge-nothere")) {
+			t.Errorf("closure gate of smeforge-broken: ok=%v %s", g.OK, g.Summary)
+		}
+	}
+	if breq.State != "open" {
+		t.Errorf("request of smeforge-broken: state %s, want open", breq.State)
+	}
+	if _, err := carol.c.WithdrawPromotion(ctx, breq.ID, "fix first"); err != nil {
+		t.Fatal(err)
+	}
+
 	// A tester reports it works.
 	if _, err := ted.c.FileTestReport(ctx, build, client.TestReport{Verdict: "works", Environment: "SME 11 beta in a VM", Text: "installed, /usr/share/smeforge-promo/README is there"}); err != nil {
 		t.Fatal(err)
