@@ -154,7 +154,6 @@ type AuditEvent struct {
 	Hash    string          `json:"hash"`
 }
 
-
 // Projects lists the projects.
 func (c *Client) Projects(ctx context.Context) ([]Project, error) {
 	var out struct {

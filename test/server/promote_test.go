@@ -440,6 +440,43 @@ func TestPromotionEndToEnd(t *testing.T) {
 	if got := dnfSees(t, s, filepath.Join(cache, fmt.Sprint(step)), "11", "updates-testing"); !slices.Contains(got, "smeforge-myfork") {
 		t.Errorf("dnf repoquery 11/updates-testing: %v, want smeforge-myfork", got)
 	}
+
+	// The command line lists what the API holds.
+	if out := s.mustCLI(t, "promote", "list", "--build", build); strings.Count(out, build) != 3 || !strings.Contains(out, "done") {
+		t.Errorf("smeforge promote list --build %s:\n%s", build, out)
+	}
+
+	// The audit log's chain is whole; altering or deleting an entry breaks
+	// it, and smeforge audit verify says where.
+	s.stop(t)
+	verify := func() result {
+		t.Helper()
+		r, err := run(smeforgeBin(t), "audit", "verify", "--data", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := verify(); r.code != 0 || !strings.Contains(r.stdout, "the chain is whole") {
+		t.Fatalf("smeforge audit verify on an untouched log: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(data, "smeforge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 5`); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(); r.code != 1 || !strings.Contains(r.stdout, "entry 5: altered") {
+		t.Errorf("smeforge audit verify after altering entry 5: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = 5`); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(); r.code != 1 || !strings.Contains(r.stdout, "missing") || strings.Contains(r.stdout, "entry 5: altered") {
+		t.Errorf("smeforge audit verify after deleting entry 5: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func testutilRequireRPMKeys(t *testing.T) {
