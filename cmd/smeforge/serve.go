@@ -19,6 +19,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/sign"
@@ -85,6 +86,7 @@ type forge struct {
 	pub   *publish.Publisher
 	keys  *auth.Keys
 	adv   *advisory.Service
+	prom  *promote.Service
 }
 
 func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyOpt signing.Options) (*forge, error) {
@@ -118,8 +120,10 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	pub.UseSigning(sig, cat.IsSignedCategory)
 	adv := &advisory.Service{Store: st, Policy: pol, Publisher: pub, Log: log}
 	pub.UseUpdateInfo(adv)
+	prom := &promote.Service{Policy: pol, Store: st, Retention: cat, Signer: sig, Publisher: pub, Installer: promote.DNF{},
+		Blobs: blobs, Log: log}
 	return &forge{
-		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv,
+		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv, prom: prom,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat},
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
@@ -172,7 +176,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

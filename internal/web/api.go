@@ -60,6 +60,27 @@ func (s *Server) apiTable() []route {
 		{"GET /api/v1/advisories/{id}/revisions", "", s.apiAdvisoryRevisions},
 		{"GET /api/v1/advisories/{id}/revisions/{n}", "", s.apiAdvisoryRevision},
 		{"GET /api/v1/advisories/{id}/osv", "", s.apiAdvisoryOSV},
+		{"GET /api/v1/builds/{id}/history", "", s.apiBuildHistory},
+		{"GET /api/v1/audit", "view-audit", s.apiAudit},
+		{"GET /api/v1/projects", "", s.apiProjects},
+		{"GET /api/v1/projects/{name}", "", s.apiProject},
+		{"POST /api/v1/projects/{name}/maintainers", "request-project", s.apiAddMaintainer},
+		{"DELETE /api/v1/projects/{name}/maintainers/{account}", "request-project", s.apiRemoveMaintainer},
+		{"POST /api/v1/promotions", "request-promotion", s.apiOpenPromotion},
+		{"GET /api/v1/promotions", "", s.apiPromotions},
+		{"GET /api/v1/promotions/{id}", "", s.apiPromotion},
+		{"POST /api/v1/promotions/{id}/votes", "review-promotion", s.apiVotePromotion},
+		{"POST /api/v1/promotions/{id}/withdraw", "request-promotion", s.apiWithdrawPromotion},
+		{"POST /api/v1/promotions/{id}/reopen", "request-promotion", s.apiReopenPromotion},
+		{"POST /api/v1/promotions/{id}/execute", "request-promotion", s.apiExecutePromotion},
+		{"POST /api/v1/promotions/{id}/waiver", "triage-vulnerability", s.apiWaivePromotion},
+		{"GET /api/v1/builds/{id}/test-reports", "", s.apiTestReports},
+		{"POST /api/v1/builds/{id}/test-reports", "file-test-report", s.apiFileTestReport},
+		{"POST /api/v1/builds/{id}/install-tests", "file-test-report", s.apiInstallTest},
+		{"GET /api/v1/forks", "", s.apiForks},
+		{"GET /api/v1/forks/{id}", "", s.apiFork},
+		{"POST /api/v1/forks", "request-promotion", s.apiRequestFork},
+		{"POST /api/v1/forks/{id}/votes", "approve-fork", s.apiVoteFork},
 	}
 }
 
@@ -127,6 +148,13 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, r.URL.Query().Get("category"))
 	if err != nil {
 		return err
+	}
+	// Every build belongs to a project: the one named after its source
+	// package, made on its first upload with the uploader as maintainer.
+	if created && s.promote != nil {
+		if err := s.promote.JoinProject(r.Context(), a.BuildID, acc.Name); err != nil {
+			return err
+		}
 	}
 	// Builds of infra and core are signed as they enter those categories.
 	if s.signing != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/signing"
@@ -49,8 +50,11 @@ type Config struct {
 	Keys       *auth.Keys
 	// Audit, when set, receives the changes made through the API.
 	Audit Auditor
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Promote, when set, runs projects, promotion requests, test reports
+	// and fork agreements.
+	Promote *promote.Service
+	Log     *slog.Logger
+	Now     func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -80,6 +84,7 @@ type Server struct {
 	adv       *advisory.Service
 	policy    *policy.Policy
 	audit     Auditor
+	promote   *promote.Service
 	reqID     atomic.Uint64
 }
 
@@ -99,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.audit = cfg.Audit
+	s.promote = cfg.Promote
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
@@ -206,7 +212,7 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, promote.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
