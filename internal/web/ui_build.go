@@ -8,6 +8,7 @@ import (
 
 	"github.com/smeserver/smeforge/internal/audit"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/promote"
 )
 
 // historyLine is one public audit entry in plain words.
@@ -21,6 +22,15 @@ type buildPage struct {
 	Build    *catalog.Build
 	Category string // in words
 	History  []historyLine
+	Project  *promote.Project
+	Requests []promote.Request
+	Reports  []promote.TestReport
+	Installs []promote.InstallTest
+	// Steps are the policy's promotions this build may ask for
+	// ("from>to"), Releases where.
+	Steps                 []string
+	Releases              []catalog.Release
+	CanReport, CanRequest bool
 }
 
 // uiBuild shows a build: its files, where it is, and its path so far (its
@@ -39,7 +49,45 @@ func (s *Server) uiBuild(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.History = hist
+	if s.promote != nil {
+		if err := s.buildWorkflow(r, &p); err != nil {
+			return err
+		}
+	}
 	return s.render(w, r, http.StatusOK, "build", b.ID, p)
+}
+
+// buildWorkflow adds a build's project, requests, test reports and the
+// forms the viewer may use.
+func (s *Server) buildWorkflow(r *http.Request, p *buildPage) error {
+	ctx := r.Context()
+	id := p.Build.ID
+	var err error
+	if p.Requests, err = s.promote.List(ctx, promote.RequestQuery{Build: id}, ""); err != nil {
+		return err
+	}
+	if p.Reports, p.Installs, err = s.promote.Reports(ctx, id); err != nil {
+		return err
+	}
+	if name, err := s.promote.Store.BuildProject(ctx, id); err == nil && name != "" {
+		p.Project, _ = s.promote.Project(ctx, name)
+	}
+	v, err := s.viewer(r)
+	if err != nil {
+		return err
+	}
+	p.CanReport, p.CanRequest = s.can(v, "file-test-report"), s.can(v, "request-promotion")
+	if p.CanRequest || p.CanReport {
+		if p.Releases, err = s.store.Releases(ctx); err != nil {
+			return err
+		}
+	}
+	for _, pr := range s.policy.Promotions {
+		if pr.From == p.Build.Category || s.policy.Accepts(pr.From, p.Build.Category) {
+			p.Steps = append(p.Steps, pr.From+">"+pr.To)
+		}
+	}
+	return nil
 }
 
 // history is a build's public audit entries, oldest first, in words.
