@@ -8,15 +8,18 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/check"
+	"github.com/smeserver/smeforge/internal/people"
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/release"
 )
@@ -432,8 +435,6 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login", "Sign in", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
-var errBadLogin = errors.New("bad login")
-
 func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -442,17 +443,23 @@ func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
 		return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
 	}
-	name := strings.TrimSpace(r.PostForm.Get("account"))
-	secret := r.PostForm.Get("secret")
-	next := safeNext(r.PostForm.Get("next"))
-	acc, err := s.checkLogin(r, name, secret)
-	if err != nil {
-		if errors.Is(err, errBadLogin) {
-			return s.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginPage{Account: name, Error: "That account name and token do not match. Check for typing mistakes and try again.", Next: next})
-		}
+	if err := s.needPeople(); err != nil {
 		return err
 	}
-	val, err := s.keys.SignSession(acc, s.now().Add(12*time.Hour))
+	name := strings.TrimSpace(r.PostForm.Get("account"))
+	next := safeNext(r.PostForm.Get("next"))
+	acc, err := s.people.Login(r.Context(), name, r.PostForm.Get("password"), clientAddr(r))
+	var te *people.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds()+0.999)))
+		return s.render(w, r, http.StatusTooManyRequests, "login", "Sign in", loginPage{Account: name, Error: "Too many failed sign-ins. " + te.Error() + ".", Next: next})
+	case errors.Is(err, people.ErrBadLogin):
+		return s.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginPage{Account: name, Error: "That account name and password do not match. Check for typing mistakes and try again.", Next: next})
+	case err != nil:
+		return err
+	}
+	val, err := s.keys.SignSession(acc.Name, s.now().Add(12*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -462,23 +469,15 @@ func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkLogin accepts an account's API token as its password (accounts with
-// passwords come with the people issue).
-func (s *Server) checkLogin(r *http.Request, name, secret string) (string, error) {
-	if name == "" || secret == "" {
-		return "", errBadLogin
-	}
-	a, err := s.store.TokenAccount(r.Context(), auth.HashToken(strings.TrimSpace(secret)))
-	if errors.Is(err, catalog.ErrNotFound) {
-		return "", errBadLogin
-	}
+// clientAddr is the address a request came from, for throttling. It is
+// the TCP peer: behind a reverse proxy that is the proxy, which then
+// shares one budget of failures (safe, if strict).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return "", err
+		return r.RemoteAddr
 	}
-	if a.Name != name {
-		return "", errBadLogin
-	}
-	return a.Name, nil
+	return host
 }
 
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
