@@ -177,17 +177,17 @@ func TestRouteWalk(t *testing.T) {
 	}
 	// Plausible bodies, so that an allowed call does real work.
 	bodies := map[string]string{
-		"POST /api/v1/releases":                                    `{"name":"11","base_os":"Rocky Linux 9"}`,
-		"POST /api/v1/releases/{release}/phase":                    `{"phase":"alpha"}`,
-		"POST /api/v1/releases/{release}/channels":                 `{"name":"walkchan","description":"walk"}`,
+		"POST /api/v1/releases":                                     `{"name":"11","base_os":"Rocky Linux 9"}`,
+		"POST /api/v1/releases/{release}/phase":                     `{"phase":"alpha"}`,
+		"POST /api/v1/releases/{release}/channels":                  `{"name":"walkchan","description":"walk"}`,
 		"POST /api/v1/releases/{release}/channels/{channel}/builds": `{"builds":["` + build + `"]}`,
-		"POST /api/v1/builds/{id}/category":                        `{"category":"addons"}`,
-		"POST /api/v1/upstreams":                                   `{"name":"rocky-baseos","url":"http://127.0.0.1:1/","release":"10"}`,
-		"POST /api/v1/accounts":                                    `{"name":"walk-new","password":"a long password","roles":["tester"]}`,
-		"POST /api/v1/accounts/{name}/roles":                       `{"roles":["tester","contributor"]}`,
-		"POST /api/v1/accounts/{name}/password":                    `{"password":"another long password"}`,
-		"POST /api/v1/accounts/{name}/tokens":                      `{"label":"walk","roles":["tester"]}`,
-		"POST /api/v1/teams/{team}":                                `{"contact":"dev@example.org","lead":"walk-target","members":["walk-target"]}`,
+		"POST /api/v1/builds/{id}/category":                         `{"category":"addons"}`,
+		"POST /api/v1/upstreams":                                    `{"name":"rocky-baseos","url":"http://127.0.0.1:1/","release":"10"}`,
+		"POST /api/v1/accounts":                                     `{"name":"walk-new","password":"a long password","roles":["tester"]}`,
+		"POST /api/v1/accounts/{name}/roles":                        `{"roles":["tester","contributor"]}`,
+		"POST /api/v1/accounts/{name}/password":                     `{"password":"another long password"}`,
+		"POST /api/v1/accounts/{name}/tokens":                       `{"label":"walk","roles":["tester"]}`,
+		"POST /api/v1/teams/{team}":                                 `{"contact":"dev@example.org","lead":"walk-target","members":["walk-target"]}`,
 	}
 
 	routes := e.srv.GuardedRoutes()

@@ -31,7 +31,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "teams", "account", "accounts"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -52,6 +52,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d bytes", n)
 	},
 	"add":   func(a, b int) int { return a + b },
+	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
 	"lines": func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 }
 
@@ -83,6 +84,16 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
 	mux.HandleFunc("POST /login", s.ui(s.uiLoginPost))
 	mux.HandleFunc("POST /logout", s.ui(s.uiLogout))
+	mux.HandleFunc("GET /teams", s.ui(s.uiTeams))
+	mux.HandleFunc("GET /account", s.ui(s.uiAccount))
+	mux.HandleFunc("POST /account/password", s.ui(s.uiForm(anyAccount, s.uiAccountPassword)))
+	mux.HandleFunc("POST /account/tokens", s.ui(s.uiForm(anyAccount, s.uiAccountToken)))
+	mux.HandleFunc("POST /account/tokens/{id}/revoke", s.ui(s.uiForm(anyAccount, s.uiAccountRevoke)))
+	mux.HandleFunc("GET /admin/accounts", s.ui(s.uiAccounts))
+	mux.HandleFunc("POST /admin/accounts", s.ui(s.uiAuthorized("manage-accounts", s.uiCreateAccount)))
+	mux.HandleFunc("POST /admin/accounts/{name}/roles", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountRoles)))
+	mux.HandleFunc("POST /admin/accounts/{name}/disable", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountDisabled(true))))
+	mux.HandleFunc("POST /admin/accounts/{name}/enable", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountDisabled(false))))
 	mux.HandleFunc("/", s.ui(func(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrNotFound, "there is no page at %s", r.URL.Path)
 	}))
@@ -154,6 +165,11 @@ func (s *Server) viewer(r *http.Request) (*catalog.Account, error) {
 // of the account's roles must be granted action. The handler finds the
 // account with actor(r) and the parsed form in r.PostForm.
 func (s *Server) uiAuthorized(action string, h apiHandler) apiHandler {
+	return s.uiForm(func(a *catalog.Account) error { return s.may(a, action) }, h)
+}
+
+// uiForm is uiAuthorized with the role check given as allow.
+func (s *Server) uiForm(allow func(*catalog.Account) error, h apiHandler) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := s.viewer(r)
 		if err != nil {
@@ -169,7 +185,7 @@ func (s *Server) uiAuthorized(action string, h apiHandler) apiHandler {
 		if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
 			return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
 		}
-		if err := s.may(a, action); err != nil {
+		if err := allow(a); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), keyAccount, a)))

@@ -285,7 +285,7 @@ func (s *Store) LoginFailures(ctx context.Context, keys []string, since time.Tim
 	for _, k := range keys {
 		var c int
 		var first sql.NullInt64
-		err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ? AND at >= ?`, k, ms(since)).Scan(&c, &first)
+		err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ? AND at > ?`, k, ms(since)).Scan(&c, &first)
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("reading failed sign-ins: %w", err)
 		}
