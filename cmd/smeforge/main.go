@@ -55,6 +55,7 @@ func newRootCmd() *cobra.Command {
 	})
 	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newServeCmd(), newDevCmd())
 	root.AddCommand(newClientCmds()...)
+	root.AddCommand(newPeopleCmds()...)
 	root.AddCommand(newPolicyCmd())
 	addSignCmds(root)
 	addCheckCmds(root)
