@@ -166,7 +166,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

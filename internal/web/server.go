@@ -45,8 +45,10 @@ type Config struct {
 	// BaseOS, when set, syncs base OS upstreams.
 	BaseOS *baseos.Service
 	Keys   *auth.Keys
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Audit, when set, receives the changes made through the API.
+	Audit Auditor
+	Log   *slog.Logger
+	Now   func() time.Time
 	// People, when set, manages accounts, tokens and teams; without it,
 	// a Store that is also a people.Store is used.
 	People *people.Service
@@ -77,6 +79,7 @@ type Server struct {
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
 	policy    *policy.Policy
+	audit     Auditor
 	people    *people.Service
 	reqID     atomic.Uint64
 }
@@ -96,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.audit = cfg.Audit
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()

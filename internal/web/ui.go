@@ -31,7 +31,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "teams", "account", "accounts"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build", "teams", "account", "accounts"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -77,6 +77,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
 	mux.HandleFunc("GET /releases", s.ui(s.uiReleases))
+	mux.HandleFunc("GET /builds/{id}", s.ui(s.uiBuild))
 	mux.HandleFunc("GET /sources", s.ui(s.uiSources))
 	mux.HandleFunc("GET /sources/{file}", s.repo(s.sourceFile))
 	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
