@@ -345,3 +345,51 @@ func TestTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminAccountsForms: the accounts page and its forms need
+// manage-accounts and this site's CSRF token.
+func TestAdminAccountsForms(t *testing.T) {
+	e := newForgeEnv(t)
+	for _, n := range []string{"boss", "jane"} {
+		roles := []string{"tester"}
+		if n == "boss" {
+			roles = []string{"admin"}
+		}
+		e.must(t, e.admin, "POST", "/api/v1/accounts", map[string]any{"name": n, "password": "correct horse battery", "roles": roles}, nil)
+	}
+	jane := e.browser(t)
+	e.login(t, jane, "jane", "correct horse battery")
+	if resp, err := jane.Get(e.hs.URL + "/admin/accounts"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("/admin/accounts as a tester: %v %v, want 403", resp.StatusCode, err)
+	}
+	tok := e.csrf(t, jane, "/account")
+	resp, err := jane.PostForm(e.hs.URL+"/admin/accounts", url.Values{"csrf": {tok}, "name": {"mallory"}, "roles": {"admin"}})
+	if err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("create as a tester: HTTP %d, want 403", resp.StatusCode)
+	}
+	boss := e.browser(t)
+	e.login(t, boss, "boss", "correct horse battery")
+	resp, _ = boss.PostForm(e.hs.URL+"/admin/accounts", url.Values{"csrf": {"forged"}, "name": {"mallory"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("create with a forged CSRF token: HTTP %d, want 403", resp.StatusCode)
+	}
+	tok = e.csrf(t, boss, "/admin/accounts")
+	resp, _ = boss.PostForm(e.hs.URL+"/admin/accounts", url.Values{"csrf": {tok}, "name": {"ann"}, "roles": {"tester", "security"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: HTTP %d", resp.StatusCode)
+	}
+	resp, _ = boss.PostForm(e.hs.URL+"/admin/accounts/jane/disable", url.Values{"csrf": {tok}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: HTTP %d", resp.StatusCode)
+	}
+	ctx := context.Background()
+	if a, err := e.store.Account(ctx, "ann"); err != nil || strings.Join(a.Roles, ",") != "security,tester" {
+		t.Errorf("ann = %+v, %v", a, err)
+	}
+	if _, err := e.store.Account(ctx, "mallory"); err == nil {
+		t.Error("a refused form created mallory")
+	}
+	if a, _ := e.store.Account(ctx, "jane"); !a.Disabled {
+		t.Error("jane is not disabled")
+	}
+}
