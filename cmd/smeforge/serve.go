@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/advisory"
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/baseos"
@@ -82,6 +84,7 @@ type forge struct {
 	base  *baseos.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
+	adv   *advisory.Service
 }
 
 func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyOpt signing.Options) (*forge, error) {
@@ -113,8 +116,10 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, fmt.Errorf("opening the signing key: %w", err)
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
+	adv := &advisory.Service{Store: st, Policy: pol, Publisher: pub, Log: log}
+	pub.UseUpdateInfo(adv)
 	return &forge{
-		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
+		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat},
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
@@ -162,11 +167,12 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	}
 	defer f.store.Close()
 	f.cat.MaxUpload = maxUpload
+	f.adv.BaseURL = strings.TrimRight(publicURL, "/")
 	tokenPath, err := ensureAdmin(ctx, f, dataDir)
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}
