@@ -81,13 +81,30 @@ func (s *Server) apiTable() []route {
 		{"GET /api/v1/forks/{id}", "", s.apiFork},
 		{"POST /api/v1/forks", "request-promotion", s.apiRequestFork},
 		{"POST /api/v1/forks/{id}/votes", "approve-fork", s.apiVoteFork},
+		{"GET /api/v1/me", "", s.apiMe},
+		{"GET /api/v1/accounts", "manage-accounts", s.apiAccounts},
+		{"POST /api/v1/accounts", "manage-accounts", s.apiCreateAccount},
+		{"GET /api/v1/accounts/{name}", "manage-accounts", s.apiShowAccount},
+		{"POST /api/v1/accounts/{name}/roles", "manage-accounts", s.apiSetRoles},
+		{"POST /api/v1/accounts/{name}/disable", "manage-accounts", s.apiSetDisabled(true)},
+		{"POST /api/v1/accounts/{name}/enable", "manage-accounts", s.apiSetDisabled(false)},
+		{"POST /api/v1/accounts/{name}/password", "manage-accounts", s.apiSetPassword},
+		{"GET /api/v1/accounts/{name}/tokens", "manage-accounts", s.apiTokens},
+		{"POST /api/v1/accounts/{name}/tokens", "manage-accounts", s.apiCreateToken},
+		{"POST /api/v1/accounts/{name}/tokens/{id}/revoke", "manage-accounts", s.apiRevokeToken},
+		{"GET /api/v1/teams", "", s.apiTeams},
+		{"GET /api/v1/teams/{team}", "", s.apiTeam},
+		{"POST /api/v1/teams/{team}", "manage-accounts", s.apiUpdateTeam},
 	}
 }
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
+	self := selfRoutes()
 	for _, rt := range s.apiTable() {
 		h := rt.h
-		if rt.action != "" {
+		if p, ok := self[rt.pattern]; ok && rt.action != "" {
+			h = s.authorizedOrSelf(rt.action, p, h)
+		} else if rt.action != "" {
 			h = s.authorized(rt.action, h)
 		}
 		mux.HandleFunc(rt.pattern, s.api(h))

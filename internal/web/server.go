@@ -24,6 +24,7 @@ import (
 	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/people"
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
@@ -55,6 +56,9 @@ type Config struct {
 	Promote *promote.Service
 	Log     *slog.Logger
 	Now     func() time.Time
+	// People, when set, manages accounts, tokens and teams; without it,
+	// a Store that is also a people.Store is used.
+	People *people.Service
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -85,6 +89,7 @@ type Server struct {
 	policy    *policy.Policy
 	audit     Auditor
 	promote   *promote.Service
+	people    *people.Service
 	reqID     atomic.Uint64
 }
 
@@ -108,6 +113,10 @@ func New(cfg Config) (*Server, error) {
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
+	}
+	s.people = cfg.People
+	if ps, ok := cfg.Store.(people.Store); ok && s.people == nil {
+		s.people = &people.Service{Store: ps, Policy: s.policy, Now: s.now}
 	}
 	pages, err := parsePages()
 	if err != nil {
@@ -216,6 +225,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, people.ErrThrottled):
+		return http.StatusTooManyRequests
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -272,7 +283,11 @@ func (s *Server) apiAccount(r *http.Request) (*catalog.Account, error) {
 		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, catalog.Errorf(errUnauthorized, "the API token is unknown or revoked")
 		}
-		return a, err
+		if err != nil {
+			return nil, err
+		}
+		s.touchLogin(r.Context(), a)
+		return a, nil
 	}
 	return nil, nil
 }
@@ -289,15 +304,19 @@ type route struct {
 type Route struct {
 	Pattern string // "POST /api/v1/packages"
 	Action  string // the policy action it needs
+	// Self, when set, is the path parameter naming an account that may
+	// use the route on itself without Action.
+	Self string
 }
 
 // GuardedRoutes lists every API route that needs an action, with that
 // action.
 func (s *Server) GuardedRoutes() []Route {
 	var out []Route
+	self := selfRoutes()
 	for _, rt := range s.apiTable() {
 		if rt.action != "" {
-			out = append(out, Route{rt.pattern, rt.action})
+			out = append(out, Route{rt.pattern, rt.action, self[rt.pattern]})
 		}
 	}
 	return out

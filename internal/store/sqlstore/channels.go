@@ -532,8 +532,10 @@ func (s *Store) PasswordHash(ctx context.Context, name string) (string, error) {
 
 // AddToken implements catalog.Store.
 func (s *Store) AddToken(ctx context.Context, account, hash, label string, roles []string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account, label, created_at, roles) VALUES (?, ?, ?, ?, ?)`,
-		hash, account, label, ms(at), strings.Join(roles, " "))
+	// The public id is the start of the hash, as the migration gave
+	// the tokens made before ids existed.
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, id, account, label, created_at, roles) VALUES (?, ?, ?, ?, ?, ?)`,
+		hash, hash[:min(16, len(hash))], account, label, ms(at), strings.Join(roles, " "))
 	if err != nil {
 		return fmt.Errorf("storing token for %s: %w", account, err)
 	}
