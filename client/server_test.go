@@ -26,17 +26,10 @@ import (
 	"github.com/smeserver/smeforge/internal/web"
 )
 
-// startForge runs the real server (SQLite, blobs, publisher, web) over
-// real HTTP and returns its URL and an administrator's token. It keeps the
+// startForgeStore runs the real server (SQLite, blobs, publisher, web) over
+// real HTTP and returns its URL, an administrator's token and its database
+// (to look at what the API did). It keeps the
 // client honest: the answers decoded below are the server's, not copies.
-func startForge(t *testing.T) (string, string) {
-	t.Helper()
-	url, token, _ := startForgeStore(t)
-	return url, token
-}
-
-// startForgeStore is startForge that also returns the database, to look
-// at what the API did.
 func startForgeStore(t *testing.T) (string, string, *sqlstore.Store) {
 	t.Helper()
 	ctx := context.Background()

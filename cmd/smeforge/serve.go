@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/advisory"
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/baseos"
@@ -83,6 +85,7 @@ type forge struct {
 	base  *baseos.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
+	adv   *advisory.Service
 	prom  *promote.Service
 }
 
@@ -115,10 +118,12 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, fmt.Errorf("opening the signing key: %w", err)
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
+	adv := &advisory.Service{Store: st, Policy: pol, Publisher: pub, Log: log}
+	pub.UseUpdateInfo(adv)
 	prom := &promote.Service{Policy: pol, Store: st, Retention: cat, Signer: sig, Publisher: pub, Installer: promote.DNF{},
 		Blobs: blobs, Log: log}
-	return &forge{prom: prom,
-		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
+	return &forge{
+		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv, prom: prom,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat},
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
@@ -166,11 +171,12 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	}
 	defer f.store.Close()
 	f.cat.MaxUpload = maxUpload
+	f.adv.BaseURL = strings.TrimRight(publicURL, "/")
 	tokenPath, err := ensureAdmin(ctx, f, dataDir)
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

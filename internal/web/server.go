@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/advisory"
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/baseos"
@@ -44,7 +45,9 @@ type Config struct {
 	Archive *archive.Service
 	// BaseOS, when set, syncs base OS upstreams.
 	BaseOS *baseos.Service
-	Keys   *auth.Keys
+	// Advisories, when set, serves the project's advisories.
+	Advisories *advisory.Service
+	Keys       *auth.Keys
 	// Audit, when set, receives the changes made through the API.
 	Audit Auditor
 	// Promote, when set, runs projects, promotion requests, test reports
@@ -78,6 +81,7 @@ type Server struct {
 	publicURL string
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
+	adv       *advisory.Service
 	policy    *policy.Policy
 	audit     Auditor
 	promote   *promote.Service
@@ -90,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, adv: cfg.Advisories, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {
@@ -318,16 +322,26 @@ func (s *Server) authorized(action string, h apiHandler) apiHandler {
 }
 
 // may is the one authorization rule: an account may take an action when
-// one of its roles is granted it by the policy.
+// one of its roles is granted it by the policy. An action "a|b" is taken
+// with either grant (the handler then checks which part needs which).
 func (s *Server) may(a *catalog.Account, action string) error {
+	alts := strings.Split(action, "|")
+	allows := func(role string) bool {
+		for _, act := range alts {
+			if s.policy.Allows(role, act) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, role := range a.Roles {
-		if s.policy.Allows(role, action) {
+		if allows(role) {
 			return nil
 		}
 	}
 	var need []string
 	for _, role := range s.policy.Roles {
-		if s.policy.Allows(role.Name, action) {
+		if allows(role.Name) {
 			need = append(need, role.Name)
 		}
 	}
@@ -335,7 +349,7 @@ func (s *Server) may(a *catalog.Account, action string) error {
 	if len(a.Roles) > 0 {
 		has = "roles " + strings.Join(a.Roles, ", ")
 	}
-	return catalog.Errorf(errForbidden, "account %s (%s) may not %s; that needs one of the roles: %s", a.Name, has, action, strings.Join(need, ", "))
+	return catalog.Errorf(errForbidden, "account %s (%s) may not %s; that needs one of the roles: %s", a.Name, has, strings.Join(alts, " or "), strings.Join(need, ", "))
 }
 
 // actor is the account an authorized handler runs for.

@@ -28,7 +28,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build", "advisories", "advisory"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -78,6 +78,9 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sources/{file}", s.repo(s.sourceFile))
 	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
 	mux.HandleFunc("GET /releases/{release}/channels/{channel}", s.ui(s.uiChannel))
+	mux.HandleFunc("GET /advisories", s.ui(s.uiAdvisories))
+	mux.HandleFunc("GET /advisories.atom", s.ui(s.uiAdvisoriesAtom))
+	mux.HandleFunc("GET /advisories/{id}", s.ui(s.uiAdvisory))
 	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
 	mux.HandleFunc("POST /login", s.ui(s.uiLoginPost))
 	mux.HandleFunc("POST /logout", s.ui(s.uiLogout))
