@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,9 +110,12 @@ func (s *Server) history(r *http.Request, build string) ([]historyLine, error) {
 // describe says in words what an audit entry of a build records.
 func describe(e audit.Event) string {
 	var before, after struct {
-		Category string `json:"category"`
-		State    string `json:"state"`
-		Channel  string `json:"channel"`
+		Category string                  `json:"category"`
+		State    string                  `json:"state"`
+		Channel  string                  `json:"channel"`
+		From     string                  `json:"from"`
+		To       string                  `json:"to"`
+		Changes  []promote.ChannelChange `json:"changes"`
 	}
 	json.Unmarshal(e.Before, &before)
 	json.Unmarshal(e.After, &after)
@@ -127,6 +131,26 @@ func describe(e audit.Event) string {
 		return "added to channel " + after.Channel + " by hand"
 	case strings.HasPrefix(a, "DELETE /api/v1/releases/"):
 		return "removed from channel " + after.Channel + " by hand"
+	case a == "promotion.execute" || a == "promotion.undo":
+		// Say where the build went, not only that a request is done.
+		w := "promoted from " + after.From + " to " + after.To
+		if a == "promotion.undo" {
+			w = "promotion from " + before.From + " to " + before.To + " undone"
+		}
+		build := strings.TrimPrefix(e.Subject, "build:")
+		var moves []string
+		for _, c := range after.Changes {
+			if slices.Contains(c.Add, build) {
+				moves = append(moves, "into "+c.Release+"/"+c.Channel)
+			}
+			if slices.Contains(c.Remove, build) {
+				moves = append(moves, "out of "+c.Release+"/"+c.Channel)
+			}
+		}
+		if len(moves) > 0 {
+			w += ": " + strings.Join(moves, ", ")
+		}
+		return w
 	}
 	// Domain code writes its own actions ("promotion.execute" ...).
 	w := strings.NewReplacer(".", " ", "-", " ", "_", " ").Replace(a)
