@@ -19,6 +19,7 @@ import (
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/security"
 	"github.com/smeserver/smeforge/internal/sign"
 	"github.com/smeserver/smeforge/internal/signing"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
@@ -80,6 +81,7 @@ type forge struct {
 	sig   *signing.Service
 	arc   *archive.Service
 	base  *baseos.Service
+	sec   *security.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 }
@@ -117,6 +119,7 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat},
+		sec:  &security.Service{Store: st, Catalog: st, Policy: pol},
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
@@ -166,7 +169,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Security: f.sec, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,12 @@ func (s *Server) apiTable() []route {
 		{"POST /api/v1/releases/{release}/channels/{channel}/builds", "manage-release", s.apiAddBuilds},
 		{"DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", "manage-release", s.apiRemoveBuild},
 		{"POST /api/v1/releases/{release}/channels/{channel}/publish", "publish", s.apiPublish},
+		{"POST /api/v1/security/records", "triage-vulnerability", s.apiImportRecords},
+		{"GET /api/v1/security/records/{source}/{id}", "", s.apiRecord},
+		{"GET /api/v1/security/entries", "", s.apiEntries},
+		{"GET /api/v1/security/entries/{id}", "", s.apiEntry},
+		{"POST /api/v1/security/entries/{id}", "triage-vulnerability", s.apiTriage},
+		{"GET /api/v1/security/openvex.json", "", s.apiOpenVEX},
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/security"
 	"github.com/smeserver/smeforge/internal/signing"
 )
 
@@ -43,9 +44,11 @@ type Config struct {
 	Archive *archive.Service
 	// BaseOS, when set, syncs base OS upstreams.
 	BaseOS *baseos.Service
-	Keys   *auth.Keys
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Security, when set, runs the vulnerability tracker.
+	Security *security.Service
+	Keys     *auth.Keys
+	Log      *slog.Logger
+	Now      func() time.Time
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -72,6 +75,7 @@ type Server struct {
 	publicURL string
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
+	sec       *security.Service
 	policy    *policy.Policy
 	reqID     atomic.Uint64
 }
@@ -82,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, sec: cfg.Security, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {
