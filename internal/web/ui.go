@@ -49,8 +49,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d bytes", n)
 	},
-	"add":   func(a, b int) int { return a + b },
-	"lines": func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
+	"add":        func(a, b int) int { return a + b },
+	"lines":      func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 	"plainstate": security.PlainState,
 }
 
