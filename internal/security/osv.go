@@ -1,13 +1,22 @@
 package security
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 )
+
+// osvEvent is one event of a range; exactly one field is set.
+type osvEvent struct {
+	Introduced   *string `json:"introduced"`
+	Fixed        *string `json:"fixed"`
+	LastAffected *string `json:"last_affected"`
+	Limit        *string `json:"limit"`
+}
 
 type osvRecord struct {
 	ID        string   `json:"id"`
@@ -22,8 +31,8 @@ type osvRecord struct {
 			Name      string `json:"name"`
 		} `json:"package"`
 		Ranges []struct {
-			Type   string              `json:"type"`
-			Events []map[string]string `json:"events"`
+			Type   string     `json:"type"`
+			Events []osvEvent `json:"events"`
 		} `json:"ranges"`
 		EcosystemSpecific struct {
 			Severity string `json:"severity"`
@@ -38,8 +47,7 @@ type osvRecord struct {
 // record is a Problem and is skipped; the good ones are returned. file
 // names the input in problems.
 func ParseOSV(r io.Reader, file string) ([]Record, []Problem) {
-	br := bufio.NewReader(r)
-	data, err := io.ReadAll(br)
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, []Problem{{File: file, Error: fmt.Sprintf("reading: %v", err)}}
 	}
@@ -52,10 +60,28 @@ func ParseOSV(r io.Reader, file string) ([]Record, []Problem) {
 	} else {
 		raws = []json.RawMessage{trim}
 	}
-	var out []Record
+	// Records are independent: parse them on every core, keep the order.
+	type parsed struct {
+		rec Record
+		err error
+	}
+	results := make([]parsed, len(raws))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(raws)/64))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(raws); i += workers {
+				results[i].rec, results[i].err = parseOSVRecord(raws[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	out := make([]Record, 0, len(raws))
 	var problems []Problem
-	for i, raw := range raws {
-		rec, err := parseOSVRecord(raw)
+	for i := range results {
+		rec, err := results[i].rec, results[i].err
 		if err != nil {
 			name := rec.ID
 			if name == "" && len(raws) > 1 {
@@ -125,43 +151,51 @@ func parseOSVRecord(raw []byte) (Record, error) {
 
 // osvEvents turns a range's events into ranges: each "introduced" starts
 // one, the next "fixed" or "last_affected" ends it.
-func osvEvents(eco, name string, events []map[string]string) ([]Range, error) {
+func osvEvents(eco, name string, events []osvEvent) ([]Range, error) {
 	var out []Range
 	var cur *Range
 	for k, ev := range events {
-		if len(ev) != 1 {
+		var kind string
+		var p *string
+		n := 0
+		for _, f := range []struct {
+			kind string
+			v    *string
+		}{{"introduced", ev.Introduced}, {"fixed", ev.Fixed}, {"last_affected", ev.LastAffected}, {"limit", ev.Limit}} {
+			if f.v != nil {
+				kind, p = f.kind, f.v
+				n++
+			}
+		}
+		if n != 1 {
 			return nil, fmt.Errorf("events[%d] must have exactly one of introduced, fixed, last_affected", k)
 		}
-		for kind, v := range ev {
-			v = strings.TrimSpace(v)
-			if kind == "limit" {
-				continue
+		if kind == "limit" {
+			continue
+		}
+		v := strings.TrimSpace(*p)
+		if v != "0" || kind != "introduced" {
+			if err := validEVR(v); err != nil {
+				return nil, fmt.Errorf("events[%d].%s: %v", k, kind, err)
 			}
-			if v != "0" || kind != "introduced" {
-				if err := validEVR(v); err != nil {
-					return nil, fmt.Errorf("events[%d].%s: %v", k, kind, err)
-				}
-			}
-			switch kind {
-			case "introduced":
-				if cur != nil {
-					out = append(out, *cur)
-				}
-				cur = &Range{Ecosystem: eco, Package: name, Introduced: v}
-			case "fixed", "last_affected":
-				if cur == nil {
-					return nil, fmt.Errorf("events[%d]: %s %q comes before any \"introduced\" (a range must start with introduced)", k, kind, v)
-				}
-				if kind == "fixed" {
-					cur.Fixed = v
-				} else {
-					cur.LastAffected = v
-				}
+		}
+		switch kind {
+		case "introduced":
+			if cur != nil {
 				out = append(out, *cur)
-				cur = nil
-			default:
-				return nil, fmt.Errorf("events[%d]: unknown event %q", k, kind)
 			}
+			cur = &Range{Ecosystem: eco, Package: name, Introduced: v}
+		default:
+			if cur == nil {
+				return nil, fmt.Errorf("events[%d]: %s %q comes before any \"introduced\" (a range must start with introduced)", k, kind, v)
+			}
+			if kind == "fixed" {
+				cur.Fixed = v
+			} else {
+				cur.LastAffected = v
+			}
+			out = append(out, *cur)
+			cur = nil
 		}
 	}
 	if cur != nil {

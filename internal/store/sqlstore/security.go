@@ -20,35 +20,101 @@ import (
 
 var _ security.Store = (*Store)(nil)
 
+// bulk gathers rows for one table and inserts them many to a statement:
+// the per-statement cost of the driver, not SQLite, bounds imports of
+// tens of thousands of records.
+type bulk struct {
+	tx    *sql.Tx
+	head  string // INSERT INTO t (a, b, c) VALUES
+	one   string // (?, ?, ?)
+	args  []any
+	rows  int
+	chunk int
+	// first is flushed before this one: the rows it holds are referred to.
+	first *bulk
+}
+
+func newBulk(tx *sql.Tx, table, cols string) *bulk {
+	n := len(strings.Split(cols, ","))
+	return &bulk{tx: tx, head: `INSERT INTO ` + table + ` (` + cols + `) VALUES `,
+		one: "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")", chunk: max(1, 900/n)}
+}
+
+func (b *bulk) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	b.rows++
+	if b.rows >= b.chunk {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *bulk) flush(ctx context.Context) error {
+	if b.rows == 0 {
+		return nil
+	}
+	if b.first != nil {
+		if err := b.first.flush(ctx); err != nil {
+			return err
+		}
+	}
+	q := b.head + strings.TrimSuffix(strings.Repeat(b.one+", ", b.rows), ", ")
+	_, err := b.tx.ExecContext(ctx, q, b.args...)
+	b.args, b.rows = b.args[:0], 0
+	return err
+}
+
 // SaveRecords implements security.Store.
 func (s *Store) SaveRecords(ctx context.Context, rs []*security.Record, actor string) (int, error) {
 	changed := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		changed = 0
 		var ids []string
-		getStmt, err := tx.PrepareContext(ctx, `SELECT modified, digest FROM vuln_records WHERE source = ? AND record_id = ?`)
-		if err != nil {
-			return err
+		type stamp struct{ modified, digest string }
+		existing := map[[2]string]stamp{}
+		// What is stored of these records, in one query per source.
+		bySource := map[string][]any{}
+		for _, r := range rs {
+			bySource[r.Source] = append(bySource[r.Source], r.ID)
 		}
-		defer getStmt.Close()
-		rangeStmt, err := tx.PrepareContext(ctx, `INSERT INTO vuln_ranges (source, record_id, ecosystem, package, introduced, fixed, last_affected) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		for src, list := range bySource {
+			rows, err := tx.QueryContext(ctx, `SELECT record_id, modified, digest FROM vuln_records WHERE source = ? AND record_id IN (`+placeholders(len(list))+`)`,
+				append([]any{src}, list...)...)
+			if err != nil {
+				return fmt.Errorf("reading stored records: %w", err)
+			}
+			for rows.Next() {
+				var id string
+				var st stamp
+				if err := rows.Scan(&id, &st.modified, &st.digest); err != nil {
+					rows.Close()
+					return err
+				}
+				existing[[2]string{src, id}] = st
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		defer rangeStmt.Close()
+		recRows := newBulk(tx, "vuln_records", "source, record_id, origin, aliases, summary, severity, modified, digest, withdrawn, raw, imported_at")
+		rangeRows := newBulk(tx, "vuln_ranges", "source, record_id, ecosystem, package, introduced, fixed, last_affected")
+		rangeRows.first = recRows
 		for _, r := range rs {
 			sum := sha256.Sum256(r.Raw)
 			digest := hex.EncodeToString(sum[:])
-			var modified, old string
-			err := getStmt.QueryRowContext(ctx, r.Source, r.ID).Scan(&modified, &old)
-			exists := err == nil
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("reading record %s:%s: %w", r.Source, r.ID, err)
-			}
-			if exists && (old == digest || (r.Modified != "" && modified == r.Modified)) {
+			old, exists := existing[[2]string{r.Source, r.ID}]
+			if exists && (old.digest == digest || (r.Modified != "" && old.modified == r.Modified)) {
 				continue
 			}
 			if exists {
+				// Rows of this record may still wait in the bulk inserts.
+				if err := recRows.flush(ctx); err != nil {
+					return err
+				}
+				if err := rangeRows.flush(ctx); err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_ranges WHERE source = ? AND record_id = ?`, r.Source, r.ID); err != nil {
 					return err
 				}
@@ -56,18 +122,25 @@ func (s *Store) SaveRecords(ctx context.Context, rs []*security.Record, actor st
 					return err
 				}
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO vuln_records (source, record_id, origin, aliases, summary, severity, modified, digest, withdrawn, raw, imported_at)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Source, r.ID, r.Origin, strings.Join(r.Aliases, " "), r.Summary, r.Severity, r.Modified, digest, r.Withdrawn, string(r.Raw), ms(r.ImportedAt))
+			// The same record twice in one input: the later one wins.
+			existing[[2]string{r.Source, r.ID}] = stamp{r.Modified, digest}
+			err := recRows.add(ctx, r.Source, r.ID, r.Origin, strings.Join(r.Aliases, " "), r.Summary, r.Severity, r.Modified, digest, r.Withdrawn, string(r.Raw), ms(r.ImportedAt))
 			if err != nil {
-				return fmt.Errorf("storing record %s:%s: %w", r.Source, r.ID, err)
+				return fmt.Errorf("storing records: %w", err)
 			}
 			for _, rg := range r.Ranges {
-				if _, err := rangeStmt.ExecContext(ctx, r.Source, r.ID, rg.Ecosystem, rg.Package, rg.Introduced, rg.Fixed, rg.LastAffected); err != nil {
-					return fmt.Errorf("storing a range of %s:%s: %w", r.Source, r.ID, err)
+				if err := rangeRows.add(ctx, r.Source, r.ID, rg.Ecosystem, rg.Package, rg.Introduced, rg.Fixed, rg.LastAffected); err != nil {
+					return fmt.Errorf("storing ranges: %w", err)
 				}
 			}
 			changed++
 			ids = append(ids, r.Source+":"+r.ID)
+		}
+		if err := recRows.flush(ctx); err != nil {
+			return fmt.Errorf("storing records: %w", err)
+		}
+		if err := rangeRows.flush(ctx); err != nil {
+			return fmt.Errorf("storing ranges: %w", err)
 		}
 		if changed == 0 {
 			return nil
@@ -183,6 +256,35 @@ func msOrZero(t time.Time) int64 {
 
 func entrySubject(id int64) string { return "vulnerability:" + strconv.FormatInt(id, 10) }
 
+// auditBatch appends many events in one transaction: the log's head is
+// read once and each event chained to the one before in memory, which is
+// what appendAudit does for one event.
+type auditBatch struct {
+	rows *bulk
+	prev *audit.Event
+}
+
+func newAuditBatch(ctx context.Context, tx *sql.Tx) (*auditBatch, error) {
+	b := &auditBatch{rows: newBulk(tx, "audit_events", auditCols)}
+	p, err := scanAudit(tx.QueryRowContext(ctx, `SELECT `+auditCols+` FROM audit_events ORDER BY seq DESC LIMIT 1`))
+	switch {
+	case err == nil:
+		b.prev = p
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("reading the audit log's head: %w", err)
+	}
+	return b, nil
+}
+
+func (b *auditBatch) add(ctx context.Context, e audit.Event) error {
+	e = audit.Chain(b.prev, e)
+	if err := b.rows.add(ctx, e.Seq, ms(e.At), e.Actor, e.Action, e.Subject, string(e.Before), string(e.After), e.Public, e.Prev, e.Hash); err != nil {
+		return fmt.Errorf("appending to the audit log: %w", err)
+	}
+	b.prev = &e
+	return nil
+}
+
 // UpsertEntries implements security.Store.
 func (s *Store) UpsertEntries(ctx context.Context, es []security.Entry, actor string, at time.Time) (opened, updated int, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
@@ -191,77 +293,104 @@ func (s *Store) UpsertEntries(ctx context.Context, es []security.Entry, actor st
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM vuln_entries`).Scan(&next); err != nil {
 			return err
 		}
-		get, err := tx.PrepareContext(ctx, `SELECT `+entryCols+` FROM vuln_entries WHERE release = ? AND package = ? AND vuln_key = ?`)
+		// The entries of the releases concerned, read once.
+		type ukey struct{ release, pkg, key string }
+		stored := map[ukey]*security.Entry{}
+		releases := map[string]bool{}
+		for i := range es {
+			if releases[es[i].Release] {
+				continue
+			}
+			releases[es[i].Release] = true
+			rows, err := tx.QueryContext(ctx, `SELECT `+entryCols+` FROM vuln_entries WHERE release = ?`, es[i].Release)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				e, err := scanEntry(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				stored[ukey{e.Release, e.Package, e.Key}] = e
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		ins := newBulk(tx, "vuln_entries", entryCols)
+		ab, err := newAuditBatch(ctx, tx)
 		if err != nil {
 			return err
 		}
-		defer get.Close()
 		for i := range es {
 			e := es[i]
-			old, err := scanEntry(get.QueryRowContext(ctx, e.Release, e.Package, e.Key))
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
+			old := stored[ukey{e.Release, e.Package, e.Key}]
+			if old == nil {
 				e.ID, e.CreatedAt, e.UpdatedAt = next, at, at
 				next++
 				if e.State == "" {
 					e.State = security.StateNew
 				}
-				_, err = tx.ExecContext(ctx, `INSERT INTO vuln_entries (`+entryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					e.ID, e.Release, e.Package, e.Key, e.Summary, jsonList(e.Sources), jsonList(e.EVRs), e.Fixed, jsonList(e.Arches), e.State,
+				err = ins.add(ctx, e.ID, e.Release, e.Package, e.Key, e.Summary, jsonList(e.Sources), jsonList(e.EVRs), e.Fixed, jsonList(e.Arches), e.State,
 					e.Severity, e.Owner, e.PrivateNotes, e.Statement, e.Justification, e.Monitoring, ms(e.CreatedAt), 0, ms(e.UpdatedAt))
 				if err != nil {
 					return fmt.Errorf("opening the entry of %s %s in %s: %w", e.Key, e.Package, e.Release, err)
 				}
+				stored[ukey{e.Release, e.Package, e.Key}] = &e
 				opened++
-				if err := appendAudit(ctx, tx, audit.Event{At: at, Actor: actor, Action: "vulnerability.open", Subject: entrySubject(e.ID),
+				if err := ab.add(ctx, audit.Event{At: at, Actor: actor, Action: "vulnerability.open", Subject: entrySubject(e.ID),
 					After: audit.JSON(e.Public()), Public: true}); err != nil {
 					return err
 				}
-			case err != nil:
-				return err
-			default:
-				merged := *old
-				for _, src := range e.Sources {
-					if !slices.Contains(merged.Sources, src) {
-						merged.Sources = append(merged.Sources, src)
-					}
-				}
-				for _, v := range e.EVRs {
-					if !slices.Contains(merged.EVRs, v) {
-						merged.EVRs = append(merged.EVRs, v)
-					}
-				}
-				for _, a := range e.Arches {
-					if !slices.Contains(merged.Arches, a) {
-						merged.Arches = append(merged.Arches, a)
-					}
-				}
-				if merged.Fixed == "" {
-					merged.Fixed = e.Fixed
-				}
-				if slices.Equal(merged.Sources, old.Sources) && slices.Equal(merged.EVRs, old.EVRs) && slices.Equal(merged.Arches, old.Arches) && merged.Fixed == old.Fixed {
-					continue
-				}
-				slices.Sort(merged.Sources)
-				slices.Sort(merged.EVRs)
-				slices.Sort(merged.Arches)
-				merged.UpdatedAt = at
-				_, err = tx.ExecContext(ctx, `UPDATE vuln_entries SET sources = ?, evrs = ?, arches = ?, fixed = ?, updated_at = ? WHERE id = ?`,
-					jsonList(merged.Sources), jsonList(merged.EVRs), jsonList(merged.Arches), merged.Fixed, ms(at), old.ID)
-				if err != nil {
-					return err
-				}
-				updated++
-				if err := appendAudit(ctx, tx, audit.Event{At: at, Actor: actor, Action: "vulnerability.match", Subject: entrySubject(old.ID),
-					Before: audit.JSON(map[string]any{"sources": old.Sources, "evrs": old.EVRs}),
-					After:  audit.JSON(map[string]any{"sources": merged.Sources, "evrs": merged.EVRs}), Public: true}); err != nil {
-					return err
-				}
+				continue
 			}
+			merged := *old
+			merged.Sources = mergeList(old.Sources, e.Sources)
+			merged.EVRs = mergeList(old.EVRs, e.EVRs)
+			merged.Arches = mergeList(old.Arches, e.Arches)
+			if merged.Fixed == "" {
+				merged.Fixed = e.Fixed
+			}
+			if slices.Equal(merged.Sources, old.Sources) && slices.Equal(merged.EVRs, old.EVRs) && slices.Equal(merged.Arches, old.Arches) && merged.Fixed == old.Fixed {
+				continue
+			}
+			merged.UpdatedAt = at
+			_, err = tx.ExecContext(ctx, `UPDATE vuln_entries SET sources = ?, evrs = ?, arches = ?, fixed = ?, updated_at = ? WHERE id = ?`,
+				jsonList(merged.Sources), jsonList(merged.EVRs), jsonList(merged.Arches), merged.Fixed, ms(at), old.ID)
+			if err != nil {
+				return err
+			}
+			stored[ukey{e.Release, e.Package, e.Key}] = &merged
+			updated++
+			if err := ab.add(ctx, audit.Event{At: at, Actor: actor, Action: "vulnerability.match", Subject: entrySubject(old.ID),
+				Before: audit.JSON(map[string]any{"sources": old.Sources, "evrs": old.EVRs}),
+				After:  audit.JSON(map[string]any{"sources": merged.Sources, "evrs": merged.EVRs}), Public: true}); err != nil {
+				return err
+			}
+		}
+		if err := ins.flush(ctx); err != nil {
+			return fmt.Errorf("opening tracker entries: %w", err)
+		}
+		if err := ab.rows.flush(ctx); err != nil {
+			return fmt.Errorf("appending to the audit log: %w", err)
 		}
 		return nil
 	})
 	return opened, updated, err
+}
+
+// mergeList is a's items and those of b not in a, sorted.
+func mergeList(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Entries implements security.Store.
