@@ -115,11 +115,12 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, fmt.Errorf("opening the signing key: %w", err)
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
+	sec := &security.Service{Store: st, Catalog: st, Policy: pol}
 	return &forge{
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
-		base: &baseos.Service{Store: st, Ingest: cat},
-		sec:  &security.Service{Store: st, Catalog: st, Policy: pol},
+		base: &baseos.Service{Store: st, Ingest: cat, Advisories: sec},
+		sec:  sec,
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }

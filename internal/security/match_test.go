@@ -323,3 +323,28 @@ func TestTriage(t *testing.T) {
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func errorsIsInvalid(err error) bool { return errors.Is(err, catalog.ErrInvalid) }
+
+// An upstream's updateinfo.xml, as a sync hands it over, is read with the
+// ecosystem of the upstream's release.
+func TestImportUpstream(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if _, err := e.rel.Create(ctx, release.Spec{Name: "10.0", BaseOS: "Rocky Linux 8"}); err != nil {
+		t.Fatal(err)
+	}
+	e.upstream(t, "10.0", "kernel 0 4.18.0 305.3.1.el8", "lz4 0 1.8.3 3.el8_4")
+	ui, err := os.ReadFile(filepath.Join(testutil.SharedTestdata(t, "advisories"), "rocky8-updateinfo.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without <release>, only the upstream says which ecosystem it is.
+	ui = bytes.ReplaceAll(ui, []byte("<release>Rocky Linux 8</release>"), nil)
+	n, err := e.sec.ImportUpstream(ctx, catalog.Upstream{Name: "base-10-0", Release: "10.0"}, ui, "sync")
+	if err != nil || n != 3 {
+		t.Fatalf("ImportUpstream: %d, %v; want 3 security updates", n, err)
+	}
+	want := []got{{"10.0", "kernel", "RLSA-2021:3057", "4.18.0-305.3.1.el8", "full"}}
+	if g := entries(t, e); !slices.Equal(g, want) {
+		t.Errorf("entries %v, want %v", g, want)
+	}
+}

@@ -1,6 +1,7 @@
 package security
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -310,4 +311,26 @@ func Summarize(es []Entry) Summary {
 		}
 	}
 	return sum
+}
+
+// ImportUpstream imports the updateinfo.xml of a base OS upstream: its
+// ecosystem is that of the release the upstream belongs to, or, for an
+// upstream of no release, what each update's <release> says. Bad updates
+// are skipped (the sync goes on); it returns how many records changed.
+func (s *Service) ImportUpstream(ctx context.Context, u catalog.Upstream, updateinfo []byte, by string) (int, error) {
+	eco := ""
+	if u.Release != "" {
+		rel, err := s.Catalog.Release(ctx, u.Release)
+		if err != nil {
+			return 0, err
+		}
+		if ecos := Ecosystems(rel); len(ecos) > 0 {
+			eco = ecos[0]
+		}
+	}
+	res, err := s.Import(ctx, FormatUpdateinfo, bytes.NewReader(updateinfo), "updateinfo.xml of "+u.Name, eco, by)
+	if err != nil {
+		return 0, err
+	}
+	return res.Imported, nil
 }
