@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/smeserver/smeforge/client"
+	"github.com/smeserver/smeforge/internal/audit"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
@@ -24,10 +26,11 @@ import (
 	"github.com/smeserver/smeforge/internal/web"
 )
 
-// startForge runs the real server (SQLite, blobs, publisher, web) over
-// real HTTP and returns its URL and an administrator's token. It keeps the
+// startForgeStore runs the real server (SQLite, blobs, publisher, web) over
+// real HTTP and returns its URL, an administrator's token and its database
+// (to look at what the API did). It keeps the
 // client honest: the answers decoded below are the server's, not copies.
-func startForge(t *testing.T) (string, string) {
+func startForgeStore(t *testing.T) (string, string, *sqlstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -65,13 +68,14 @@ func startForge(t *testing.T) (string, string) {
 	srv, err := web.New(web.Config{
 		Catalog: &catalog.Service{Store: st, Blobs: catalog.LocalBlobs(blobs), MaxUpload: 32 << 20}, Store: st, Blobs: blobs,
 		Releases: &release.Service{Store: st, Publisher: pub}, Publisher: pub, Keys: auth.NewKeys(bytes.Repeat([]byte("k"), 32)),
+		Audit: st,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return hs.URL, token
+	return hs.URL, token, st
 }
 
 func status(err error) int {
@@ -87,7 +91,7 @@ func status(err error) int {
 func TestAgainstServer(t *testing.T) {
 	sme := testutil.SharedTestdata(t, "sme")
 	files := append(testutil.Glob(t, filepath.Join(sme, "rpms", "*.rpm")), testutil.Glob(t, filepath.Join(sme, "srpms", "*.rpm"))...)
-	base, token := startForge(t)
+	base, token, st := startForgeStore(t)
 	ctx := context.Background()
 	c, err := client.New(base, token)
 	if err != nil {
@@ -223,5 +227,52 @@ func TestAgainstServer(t *testing.T) {
 		if msg := err.(*client.APIError).Message; msg == "" || strings.Contains(msg, "internal error") {
 			t.Errorf("%s: message %q", r.name, msg)
 		}
+	}
+
+	// Every change above is in the audit log, chained, and a build's
+	// entries (its public history) show its state before and after.
+	events, err := st.AuditEvents(ctx, audit.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs := audit.Verify(events, ""); len(probs) > 0 {
+		t.Fatalf("audit log: %v", probs)
+	}
+	hist, err := st.AuditEvents(ctx, audit.Query{Subject: "build:e-smith-lib-1.16.0-10", PublicOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawCategory, sawAdd bool
+	for _, e := range hist {
+		if e.Actor != "admin" {
+			t.Errorf("history entry %d by %q, want admin", e.Seq, e.Actor)
+		}
+		if strings.HasSuffix(e.Action, "/category") && strings.Contains(string(e.Before), `"category":"dev"`) && strings.Contains(string(e.After), `"category":"core"`) {
+			sawCategory = true
+		}
+		if strings.HasSuffix(e.Action, "/builds") {
+			sawAdd = true
+		}
+	}
+	if len(hist) < 3 || !sawCategory || !sawAdd {
+		t.Errorf("history of e-smith-lib-1.16.0-10 (upload, dev -> core, into os) is %d entries, category %v, channel %v", len(hist), sawCategory, sawAdd)
+	}
+	page, err := http.Get(base + "/builds/e-smith-lib-1.16.0-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, want := range []string{"moved from category dev to core", "uploaded (category dev)", "added to channel 10/os by hand"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the build page does not say %q", want)
+		}
+	}
+	var refusedLogged bool
+	for _, e := range events {
+		refusedLogged = refusedLogged || strings.Contains(e.Subject, "/11") || e.Subject == "channel:10/nope"
+	}
+	if refusedLogged {
+		t.Error("a refused change is in the audit log")
 	}
 }

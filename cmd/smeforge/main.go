@@ -55,6 +55,8 @@ func newRootCmd() *cobra.Command {
 	})
 	root.AddCommand(newRPMCmd(), newCreaterepoCmd(), newServeCmd(), newDevCmd())
 	root.AddCommand(newClientCmds()...)
+	root.AddCommand(newPromoteCmds()...)
+	root.AddCommand(newPeopleCmds()...)
 	root.AddCommand(newPolicyCmd())
 	addSignCmds(root)
 	addCheckCmds(root)

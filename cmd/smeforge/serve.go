@@ -9,14 +9,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/advisory"
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/security"
@@ -84,6 +87,8 @@ type forge struct {
 	sec   *security.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
+	adv   *advisory.Service
+	prom  *promote.Service
 }
 
 func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *policy.Policy, keyOpt signing.Options) (*forge, error) {
@@ -116,8 +121,12 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
 	sec := &security.Service{Store: st, Catalog: st, Policy: pol}
+	adv := &advisory.Service{Store: st, Policy: pol, Publisher: pub, Log: log}
+	pub.UseUpdateInfo(adv)
+	prom := &promote.Service{Policy: pol, Store: st, Retention: cat, Signer: sig, Publisher: pub, Installer: promote.DNF{},
+		Blobs: blobs, Log: log}
 	return &forge{
-		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig,
+		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv, prom: prom,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
 		base: &baseos.Service{Store: st, Ingest: cat, Advisories: sec},
 		sec:  sec,
@@ -166,11 +175,12 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	}
 	defer f.store.Close()
 	f.cat.MaxUpload = maxUpload
+	f.adv.BaseURL = strings.TrimRight(publicURL, "/")
 	tokenPath, err := ensureAdmin(ctx, f, dataDir)
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Security: f.sec, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Security: f.sec, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

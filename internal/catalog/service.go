@@ -294,6 +294,13 @@ func (s *Service) ChangeChannel(ctx context.Context, release, name string, add, 
 	return s.Store.ChangeChannel(ctx, release, name, add, remove, by, s.now().UTC())
 }
 
+// Retiring lists the builds that a channel's retention pushes out when add
+// comes in and remove leaves (a promotion changes channels itself, in one
+// transaction with other changes).
+func (s *Service) Retiring(ctx context.Context, release, name string, add, remove []string) ([]string, error) {
+	return s.retire(ctx, release, name, add, remove)
+}
+
 // retire lists the builds that the channel's retention pushes out when
 // add comes in.
 func (s *Service) retire(ctx context.Context, release, name string, add, remove []string) ([]string, error) {

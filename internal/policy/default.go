@@ -27,7 +27,7 @@ func Default() *Policy {
 			"request-project", "approve-project",
 			"triage-vulnerability", "write-advisory", "write-advisory-guidance", "publish-advisory",
 			"register-mirror", "manage-accounts", "manage-policy",
-			"manage-keys", "manage-upstreams", "rebuild",
+			"manage-keys", "manage-upstreams", "rebuild", "view-audit",
 		},
 		Categories: []Category{
 			{Name: "base", Level: 1, Protected: true, Monitoring: MonitorFull,
@@ -76,6 +76,7 @@ func Default() *Policy {
 			{From: "updates-testing", To: "updates", Gates: allGates, AllowForkAgreement: true,
 				Reviews: []Review{{Role: "maintenance", Count: 1}}, MinDaysInTesting: 7},
 		},
+		ForkReviews: []Review{{Role: "dm", Count: 1}, {Role: "core-developer", Count: 2}},
 		Roles: []Role{
 			{Name: "contributor", Description: "Anyone with an account: requests a project space, uploads builds to dev, files test reports."},
 			{Name: "maintainer", Description: "Maintains a project's packages: uploads builds, asks for their promotion, answers test reports."},
@@ -92,13 +93,13 @@ func Default() *Policy {
 			"contributor":     {"upload", "request-project", "file-test-report"},
 			"maintainer":      {"upload", "request-promotion", "file-test-report", "request-project"},
 			"tester":          {"file-test-report"},
-			"core-developer":  {"upload", "request-promotion", "review-promotion", "approve-fork", "file-test-report", "sign", "publish", "approve-project", "triage-vulnerability", "manage-upstreams", "rebuild"},
-			"dm":              {"review-promotion", "approve-fork", "publish", "manage-release", "approve-project", "triage-vulnerability", "write-advisory", "publish-advisory", "manage-keys", "manage-upstreams"},
+			"core-developer":  {"upload", "request-promotion", "review-promotion", "approve-fork", "file-test-report", "sign", "publish", "approve-project", "triage-vulnerability", "manage-upstreams", "rebuild", "view-audit"},
+			"dm":              {"review-promotion", "approve-fork", "publish", "manage-release", "approve-project", "triage-vulnerability", "write-advisory", "publish-advisory", "manage-keys", "manage-upstreams", "view-audit"},
 			"maintenance":     {"upload", "request-promotion", "review-promotion", "file-test-report", "sign", "publish", "rebuild"},
 			"security":        {"triage-vulnerability", "write-advisory"},
 			"communications":  {"write-advisory-guidance"},
 			"mirror-operator": {"register-mirror"},
-			"admin":           {"manage-accounts", "manage-policy", "approve-project"},
+			"admin":           {"manage-accounts", "manage-policy", "approve-project", "view-audit"},
 		},
 		Licences: Licences{
 			Allowed: []string{

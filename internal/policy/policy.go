@@ -40,6 +40,9 @@ type Policy struct {
 	Channels []ChannelRule `toml:"channel"`
 	// Promotions are the allowed moves of a build and what each requires.
 	Promotions []Promotion `toml:"promotion"`
+	// ForkReviews are the approvals a fork agreement needs, per role,
+	// before the "fork" gate accepts the fork it covers.
+	ForkReviews []Review `toml:"fork_reviews"`
 	// Roles people can hold.
 	Roles []Role `toml:"role"`
 	// Grants says which actions each role may take: role name -> actions.

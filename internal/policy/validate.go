@@ -274,6 +274,20 @@ func (p *Policy) problems() []keyedProblem {
 			l.add(at("promotion", i, "min_days_in_testing"), "promotion %s: min_days_in_testing must be 0 or more, not %d", name, pr.MinDaysInTesting)
 		}
 	}
+	for j, r := range p.ForkReviews {
+		if !slices.Contains(roleNames, r.Role) {
+			l.add(at("fork_reviews", j, "role"), "fork_reviews: review by %q, which is not a role (roles: %s)", r.Role, quoted(roleNames))
+		}
+		if r.Count < 1 {
+			l.add(at("fork_reviews", j, "count"), "fork_reviews: review by %q needs a count of 1 or more, not %d", r.Role, r.Count)
+		}
+		if slices.ContainsFunc(p.ForkReviews[:j], func(o Review) bool { return o.Role == r.Role }) {
+			l.add(at("fork_reviews", j, "role"), "fork_reviews: role %q is listed twice", r.Role)
+		}
+	}
+	if slices.ContainsFunc(p.Promotions, func(pr Promotion) bool { return pr.AllowForkAgreement }) && len(p.ForkReviews) == 0 {
+		l.add(at("fork_reviews"), "fork_reviews is empty but a promotion allows fork agreements: say who must approve one (for example dm 1, core-developer 2)")
+	}
 	if by, ok := usesGate[GateTested]; ok && p.TestedThreshold < 1 {
 		l.add(at("tested_threshold"), "tested_threshold is %d but promotion %s has the \"tested\" gate: say how many \"works\" reports it needs (1 or more)", p.TestedThreshold, by)
 	} else if p.TestedThreshold < 0 {

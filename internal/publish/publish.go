@@ -53,6 +53,8 @@ type Publisher struct {
 	// signing and signedCategory are set by UseSigning.
 	signing        Signing
 	signedCategory func(string) bool
+	// updateInfo is set by UseUpdateInfo.
+	updateInfo UpdateInfo
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -83,6 +85,16 @@ func (p *Publisher) UseSigning(s Signing, signedCategory func(string) bool) {
 	p.signing, p.signedCategory = s, signedCategory
 }
 
+// UpdateInfo supplies the updateinfo.xml of one repository of a channel
+// version (the advisories whose fixed builds it holds); nil means none.
+type UpdateInfo interface {
+	UpdateInfo(ctx context.Context, release, channel string, version int64, arch string) ([]byte, error)
+}
+
+// UseUpdateInfo makes every publication list the advisories u gives in an
+// updateinfo.xml, so that dnf updateinfo and dnf upgrade --security work.
+func (p *Publisher) UseUpdateInfo(u UpdateInfo) { p.updateInfo = u }
+
 // Dir is the folder of one repository of a channel.
 func (p *Publisher) Dir(release, channel, arch string) string {
 	return filepath.Join(p.root, release, channel, arch)
@@ -103,6 +115,8 @@ type Repo struct {
 	Packages int    `json:"packages"`
 	Revision int64  `json:"revision"`
 	Primary  string `json:"primary_checksum"`
+	// UpdateInfo is the checksum of updateinfo.xml.gz, when there is one.
+	UpdateInfo string `json:"updateinfo_checksum,omitempty"`
 }
 
 // Publish writes the repositories of a channel version (0: the current
@@ -157,7 +171,7 @@ func (p *Publisher) Publish(ctx context.Context, release, channel string, versio
 		}
 	}
 	for i, arch := range arches {
-		r, err := p.publishRepo(ctx, release, channel, arch, rows[i])
+		r, err := p.publishRepo(ctx, release, channel, version, arch, rows[i])
 		if err != nil {
 			return nil, fmt.Errorf("publishing %s/%s: %w", key, arch, err)
 		}
@@ -214,7 +228,7 @@ func (p *Publisher) PublishChannel(ctx context.Context, release, channel string,
 	return err
 }
 
-func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch string, rows []catalog.RepoEntry) (*Repo, error) {
+func (p *Publisher) publishRepo(ctx context.Context, release, channel string, version int64, arch string, rows []catalog.RepoEntry) (*Repo, error) {
 	dir := p.Dir(release, channel, arch)
 	p.mu.Lock()
 	memo := p.memo[dir]
@@ -259,6 +273,25 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 	if p.signing != nil {
 		wopt.SignRepomd = p.signing.SignRepomd
 	}
+	// updateinfo is asked for at every publication, not kept in the memo:
+	// an advisory becomes public at its embargo date without any change to
+	// the channel, and must then appear at the next publication. The file
+	// is named by its checksum, so an unchanged one is not written again.
+	var uiSum string
+	if p.updateInfo != nil {
+		ui, err := p.updateInfo.UpdateInfo(ctx, release, channel, version, arch)
+		if err != nil {
+			return nil, fmt.Errorf("making updateinfo: %w", err)
+		}
+		if ui != nil {
+			df, err := repodata.WriteExtra(dir, "updateinfo", ui, p.now().Unix())
+			if err != nil {
+				return nil, err
+			}
+			wopt.Extra = append(wopt.Extra, df)
+			uiSum = df.Checksum
+		}
+	}
 	wr, err := repodata.Write(ctx, dir, entries, memo.chunks, wopt)
 	if err != nil {
 		return nil, err
@@ -267,5 +300,5 @@ func (p *Publisher) publishRepo(ctx context.Context, release, channel, arch stri
 	p.mu.Lock()
 	p.memo[dir] = next
 	p.mu.Unlock()
-	return &Repo{Packages: len(entries), Revision: wr.Revision, Primary: wr.Files[0].Checksum}, nil
+	return &Repo{Packages: len(entries), Revision: wr.Revision, Primary: wr.Files[0].Checksum, UpdateInfo: uiSum}, nil
 }

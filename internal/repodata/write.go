@@ -507,7 +507,7 @@ func referencedFiles(repomd string) map[string]bool {
 	return out
 }
 
-var generatedRe = regexp.MustCompile(`^[0-9a-f]{64}-(primary|filelists|other)\.xml\.(gz|zst)$`)
+var generatedRe = regexp.MustCompile(`^[0-9a-f]{64}-(primary|filelists|other|updateinfo)\.xml\.(gz|zst)$`)
 
 // removeOldGenerations deletes metadata files this writer made that neither
 // the new nor the previous repomd.xml names and that are older than before.

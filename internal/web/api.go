@@ -20,35 +20,81 @@ import (
 // this one place.
 func (s *Server) apiTable() []route {
 	return []route{
-		{"POST /api/v1/packages", "upload", s.apiUpload},
+		{"POST /api/v1/packages", "upload", s.recorded(s.apiUpload)},
 		{"GET /api/v1/packages", "", s.apiSearch},
 		{"GET /api/v1/packages/{sha256}", "", s.apiPackage},
 		{"GET /api/v1/builds", "", s.apiBuilds},
 		{"GET /api/v1/builds/{id}", "", s.apiBuild},
 		{"GET /api/v1/releases", "", s.apiReleases},
-		{"POST /api/v1/releases", "manage-release", s.apiCreateRelease},
+		{"POST /api/v1/releases", "manage-release", s.recorded(s.apiCreateRelease)},
 		{"GET /api/v1/releases/{release}", "", s.apiRelease},
-		{"POST /api/v1/releases/{release}/phase", "manage-release", s.apiSetPhase},
+		{"POST /api/v1/releases/{release}/phase", "manage-release", s.recorded(s.apiSetPhase)},
 		{"GET /api/v1/releases/{release}/check", "", s.apiCheckRelease},
 		{"GET /api/v1/releases/{release}/packages/{name}", "", s.apiWhere},
 		{"GET /api/v1/releases/{release}/archive", "", s.apiArchiveReport},
 		{"GET /api/v1/upstreams", "", s.apiUpstreams},
-		{"POST /api/v1/upstreams", "manage-upstreams", s.apiAddUpstream},
-		{"POST /api/v1/upstreams/{name}/sync", "manage-upstreams", s.apiSyncUpstream},
-		{"POST /api/v1/builds/{id}/rebuild", "rebuild", s.apiRebuild},
+		{"POST /api/v1/upstreams", "manage-upstreams", s.recorded(s.apiAddUpstream)},
+		{"POST /api/v1/upstreams/{name}/sync", "manage-upstreams", s.recorded(s.apiSyncUpstream)},
+		{"POST /api/v1/builds/{id}/rebuild", "rebuild", s.recorded(s.apiRebuild)},
 		{"GET /api/v1/builds/{id}/rebuilds", "", s.apiRebuilds},
-		{"POST /api/v1/builds/{id}/category", "manage-release", s.apiSetCategory},
-		{"POST /api/v1/builds/{id}/sign", "sign", s.apiSignBuild},
+		{"POST /api/v1/builds/{id}/category", "manage-release", s.recorded(s.apiSetCategory)},
+		{"POST /api/v1/builds/{id}/sign", "sign", s.recorded(s.apiSignBuild)},
 		{"GET /api/v1/keys", "", s.apiKeys},
-		{"POST /api/v1/keys/rotate", "manage-keys", s.apiRotateKey},
-		{"POST /api/v1/keys/{id}/retire", "manage-keys", s.apiRetireKey},
-		{"POST /api/v1/releases/{release}/channels/{channel}/rollback", "manage-release", s.apiRollback},
+		{"POST /api/v1/keys/rotate", "manage-keys", s.recorded(s.apiRotateKey)},
+		{"POST /api/v1/keys/{id}/retire", "manage-keys", s.recorded(s.apiRetireKey)},
+		{"POST /api/v1/releases/{release}/channels/{channel}/rollback", "manage-release", s.recorded(s.apiRollback)},
 		{"GET /api/v1/releases/{release}/channels", "", s.apiChannels},
-		{"POST /api/v1/releases/{release}/channels", "manage-release", s.apiCreateChannel},
+		{"POST /api/v1/releases/{release}/channels", "manage-release", s.recorded(s.apiCreateChannel)},
 		{"GET /api/v1/releases/{release}/channels/{channel}", "", s.apiChannel},
-		{"POST /api/v1/releases/{release}/channels/{channel}/builds", "manage-release", s.apiAddBuilds},
-		{"DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", "manage-release", s.apiRemoveBuild},
-		{"POST /api/v1/releases/{release}/channels/{channel}/publish", "publish", s.apiPublish},
+		{"POST /api/v1/releases/{release}/channels/{channel}/builds", "manage-release", s.recorded(s.apiAddBuilds)},
+		{"DELETE /api/v1/releases/{release}/channels/{channel}/builds/{build}", "manage-release", s.recorded(s.apiRemoveBuild)},
+		{"POST /api/v1/releases/{release}/channels/{channel}/publish", "publish", s.recorded(s.apiPublish)},
+		{"GET /api/v1/advisories", "", s.apiAdvisories},
+		{"POST /api/v1/advisories", "write-advisory", s.apiCreateAdvisory},
+		{"GET /api/v1/advisories/osv", "", s.apiAdvisoriesOSV},
+		{"GET /api/v1/advisories/{id}", "", s.apiAdvisory},
+		// Either team edits; the handler checks which fields need which.
+		{"POST /api/v1/advisories/{id}", "write-advisory|write-advisory-guidance", s.apiEditAdvisory},
+		{"POST /api/v1/advisories/{id}/publish", "publish-advisory", s.apiPublishAdvisory},
+		{"POST /api/v1/advisories/{id}/close", "publish-advisory", s.apiCloseAdvisory},
+		{"GET /api/v1/advisories/{id}/revisions", "", s.apiAdvisoryRevisions},
+		{"GET /api/v1/advisories/{id}/revisions/{n}", "", s.apiAdvisoryRevision},
+		{"GET /api/v1/advisories/{id}/osv", "", s.apiAdvisoryOSV},
+		{"GET /api/v1/builds/{id}/history", "", s.apiBuildHistory},
+		{"GET /api/v1/audit", "view-audit", s.apiAudit},
+		{"GET /api/v1/projects", "", s.apiProjects},
+		{"GET /api/v1/projects/{name}", "", s.apiProject},
+		{"POST /api/v1/projects/{name}/maintainers", "request-project", s.apiAddMaintainer},
+		{"DELETE /api/v1/projects/{name}/maintainers/{account}", "request-project", s.apiRemoveMaintainer},
+		{"POST /api/v1/promotions", "request-promotion", s.apiOpenPromotion},
+		{"GET /api/v1/promotions", "", s.apiPromotions},
+		{"GET /api/v1/promotions/{id}", "", s.apiPromotion},
+		{"POST /api/v1/promotions/{id}/votes", "review-promotion", s.apiVotePromotion},
+		{"POST /api/v1/promotions/{id}/withdraw", "request-promotion", s.apiWithdrawPromotion},
+		{"POST /api/v1/promotions/{id}/reopen", "request-promotion", s.apiReopenPromotion},
+		{"POST /api/v1/promotions/{id}/execute", "request-promotion", s.apiExecutePromotion},
+		{"POST /api/v1/promotions/{id}/waiver", "triage-vulnerability", s.apiWaivePromotion},
+		{"GET /api/v1/builds/{id}/test-reports", "", s.apiTestReports},
+		{"POST /api/v1/builds/{id}/test-reports", "file-test-report", s.apiFileTestReport},
+		{"POST /api/v1/builds/{id}/install-tests", "file-test-report", s.apiInstallTest},
+		{"GET /api/v1/forks", "", s.apiForks},
+		{"GET /api/v1/forks/{id}", "", s.apiFork},
+		{"POST /api/v1/forks", "request-promotion", s.apiRequestFork},
+		{"POST /api/v1/forks/{id}/votes", "approve-fork", s.apiVoteFork},
+		{"GET /api/v1/me", "", s.apiMe},
+		{"GET /api/v1/accounts", "manage-accounts", s.apiAccounts},
+		{"POST /api/v1/accounts", "manage-accounts", s.apiCreateAccount},
+		{"GET /api/v1/accounts/{name}", "manage-accounts", s.apiShowAccount},
+		{"POST /api/v1/accounts/{name}/roles", "manage-accounts", s.apiSetRoles},
+		{"POST /api/v1/accounts/{name}/disable", "manage-accounts", s.apiSetDisabled(true)},
+		{"POST /api/v1/accounts/{name}/enable", "manage-accounts", s.apiSetDisabled(false)},
+		{"POST /api/v1/accounts/{name}/password", "manage-accounts", s.apiSetPassword},
+		{"GET /api/v1/accounts/{name}/tokens", "manage-accounts", s.apiTokens},
+		{"POST /api/v1/accounts/{name}/tokens", "manage-accounts", s.apiCreateToken},
+		{"POST /api/v1/accounts/{name}/tokens/{id}/revoke", "manage-accounts", s.apiRevokeToken},
+		{"GET /api/v1/teams", "", s.apiTeams},
+		{"GET /api/v1/teams/{team}", "", s.apiTeam},
+		{"POST /api/v1/teams/{team}", "manage-accounts", s.apiUpdateTeam},
 		{"POST /api/v1/security/records", "triage-vulnerability", s.apiImportRecords},
 		{"GET /api/v1/security/records/{source}/{id}", "", s.apiRecord},
 		{"GET /api/v1/security/entries", "", s.apiEntries},
@@ -59,9 +105,12 @@ func (s *Server) apiTable() []route {
 }
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
+	self := selfRoutes()
 	for _, rt := range s.apiTable() {
 		h := rt.h
-		if rt.action != "" {
+		if p, ok := self[rt.pattern]; ok && rt.action != "" {
+			h = s.authorizedOrSelf(rt.action, p, h)
+		} else if rt.action != "" {
 			h = s.authorized(rt.action, h)
 		}
 		mux.HandleFunc(rt.pattern, s.api(h))
@@ -122,6 +171,13 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, r.URL.Query().Get("category"))
 	if err != nil {
 		return err
+	}
+	// Every build belongs to a project: the one named after its source
+	// package, made on its first upload with the uploader as maintainer.
+	if created && s.promote != nil {
+		if err := s.promote.JoinProject(r.Context(), a.BuildID, acc.Name); err != nil {
+			return err
+		}
 	}
 	// Builds of infra and core are signed as they enter those categories.
 	if s.signing != nil {

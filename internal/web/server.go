@@ -18,12 +18,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/smeserver/smeforge/internal/advisory"
 	"github.com/smeserver/smeforge/internal/archive"
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/baseos"
 	"github.com/smeserver/smeforge/internal/blob"
 	"github.com/smeserver/smeforge/internal/catalog"
+	"github.com/smeserver/smeforge/internal/people"
 	"github.com/smeserver/smeforge/internal/policy"
+	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/security"
@@ -46,9 +49,19 @@ type Config struct {
 	BaseOS *baseos.Service
 	// Security, when set, runs the vulnerability tracker.
 	Security *security.Service
-	Keys     *auth.Keys
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Advisories, when set, serves the project's advisories.
+	Advisories *advisory.Service
+	Keys       *auth.Keys
+	// Audit, when set, receives the changes made through the API.
+	Audit Auditor
+	// Promote, when set, runs projects, promotion requests, test reports
+	// and fork agreements.
+	Promote *promote.Service
+	Log     *slog.Logger
+	Now     func() time.Time
+	// People, when set, manages accounts, tokens and teams; without it,
+	// a Store that is also a people.Store is used.
+	People *people.Service
 	// PublicURL, when set, is the address clients use (for .repo files);
 	// otherwise it is taken from each request.
 	PublicURL string
@@ -76,7 +89,11 @@ type Server struct {
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
 	sec       *security.Service
+	adv       *advisory.Service
 	policy    *policy.Policy
+	audit     Auditor
+	promote   *promote.Service
+	people    *people.Service
 	reqID     atomic.Uint64
 }
 
@@ -86,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, sec: cfg.Security, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, adv: cfg.Advisories, sec: cfg.Security, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {
@@ -95,9 +112,15 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.audit = cfg.Audit
+	s.promote = cfg.Promote
 	s.policy = cfg.Catalog.Policy
 	if s.policy == nil {
 		s.policy = policy.Default()
+	}
+	s.people = cfg.People
+	if ps, ok := cfg.Store.(people.Store); ok && s.people == nil {
+		s.people = &people.Service{Store: ps, Policy: s.policy, Now: s.now}
 	}
 	pages, err := parsePages()
 	if err != nil {
@@ -202,10 +225,12 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, promote.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, people.ErrThrottled):
+		return http.StatusTooManyRequests
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -262,7 +287,11 @@ func (s *Server) apiAccount(r *http.Request) (*catalog.Account, error) {
 		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, catalog.Errorf(errUnauthorized, "the API token is unknown or revoked")
 		}
-		return a, err
+		if err != nil {
+			return nil, err
+		}
+		s.touchLogin(r.Context(), a)
+		return a, nil
 	}
 	return nil, nil
 }
@@ -279,15 +308,19 @@ type route struct {
 type Route struct {
 	Pattern string // "POST /api/v1/packages"
 	Action  string // the policy action it needs
+	// Self, when set, is the path parameter naming an account that may
+	// use the route on itself without Action.
+	Self string
 }
 
 // GuardedRoutes lists every API route that needs an action, with that
 // action.
 func (s *Server) GuardedRoutes() []Route {
 	var out []Route
+	self := selfRoutes()
 	for _, rt := range s.apiTable() {
 		if rt.action != "" {
-			out = append(out, Route{rt.pattern, rt.action})
+			out = append(out, Route{rt.pattern, rt.action, self[rt.pattern]})
 		}
 	}
 	return out
@@ -312,16 +345,26 @@ func (s *Server) authorized(action string, h apiHandler) apiHandler {
 }
 
 // may is the one authorization rule: an account may take an action when
-// one of its roles is granted it by the policy.
+// one of its roles is granted it by the policy. An action "a|b" is taken
+// with either grant (the handler then checks which part needs which).
 func (s *Server) may(a *catalog.Account, action string) error {
+	alts := strings.Split(action, "|")
+	allows := func(role string) bool {
+		for _, act := range alts {
+			if s.policy.Allows(role, act) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, role := range a.Roles {
-		if s.policy.Allows(role, action) {
+		if allows(role) {
 			return nil
 		}
 	}
 	var need []string
 	for _, role := range s.policy.Roles {
-		if s.policy.Allows(role.Name, action) {
+		if allows(role.Name) {
 			need = append(need, role.Name)
 		}
 	}
@@ -329,7 +372,7 @@ func (s *Server) may(a *catalog.Account, action string) error {
 	if len(a.Roles) > 0 {
 		has = "roles " + strings.Join(a.Roles, ", ")
 	}
-	return catalog.Errorf(errForbidden, "account %s (%s) may not %s; that needs one of the roles: %s", a.Name, has, action, strings.Join(need, ", "))
+	return catalog.Errorf(errForbidden, "account %s (%s) may not %s; that needs one of the roles: %s", a.Name, has, strings.Join(alts, " or "), strings.Join(need, ", "))
 }
 
 // actor is the account an authorized handler runs for.

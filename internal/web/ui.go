@@ -8,15 +8,18 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/smeserver/smeforge/internal/auth"
 	"github.com/smeserver/smeforge/internal/catalog"
 	"github.com/smeserver/smeforge/internal/check"
+	"github.com/smeserver/smeforge/internal/people"
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/release"
 	"github.com/smeserver/smeforge/internal/security"
@@ -29,7 +32,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "security", "security_entry"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build", "reviews", "promotion", "forks", "advisories", "advisory", "teams", "account", "accounts", "security", "security_entry"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -50,6 +53,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d bytes", n)
 	},
 	"add":        func(a, b int) int { return a + b },
+	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"lines":      func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 	"plainstate": security.PlainState,
 }
@@ -75,6 +79,10 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /packages", s.ui(s.uiPackages))
 	mux.HandleFunc("GET /packages/{sha256}", s.ui(s.uiPackage))
 	mux.HandleFunc("GET /releases", s.ui(s.uiReleases))
+	mux.HandleFunc("GET /builds/{id}", s.ui(s.uiBuild))
+	if s.promote != nil {
+		s.promoteUIRoutes(mux)
+	}
 	mux.HandleFunc("GET /sources", s.ui(s.uiSources))
 	mux.HandleFunc("GET /sources/{file}", s.repo(s.sourceFile))
 	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
@@ -82,9 +90,22 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /security", s.ui(s.uiSecurity))
 	mux.HandleFunc("GET /security/{id}", s.ui(s.uiSecurityEntry))
 	mux.HandleFunc("POST /security/{id}", s.ui(s.uiAuthorized("triage-vulnerability", s.uiTriagePost)))
+	mux.HandleFunc("GET /advisories", s.ui(s.uiAdvisories))
+	mux.HandleFunc("GET /advisories.atom", s.ui(s.uiAdvisoriesAtom))
+	mux.HandleFunc("GET /advisories/{id}", s.ui(s.uiAdvisory))
 	mux.HandleFunc("GET /login", s.ui(s.uiLogin))
 	mux.HandleFunc("POST /login", s.ui(s.uiLoginPost))
 	mux.HandleFunc("POST /logout", s.ui(s.uiLogout))
+	mux.HandleFunc("GET /teams", s.ui(s.uiTeams))
+	mux.HandleFunc("GET /account", s.ui(s.uiAccount))
+	mux.HandleFunc("POST /account/password", s.ui(s.uiForm(anyAccount, s.uiAccountPassword)))
+	mux.HandleFunc("POST /account/tokens", s.ui(s.uiForm(anyAccount, s.uiAccountToken)))
+	mux.HandleFunc("POST /account/tokens/{id}/revoke", s.ui(s.uiForm(anyAccount, s.uiAccountRevoke)))
+	mux.HandleFunc("GET /admin/accounts", s.ui(s.uiAccounts))
+	mux.HandleFunc("POST /admin/accounts", s.ui(s.uiAuthorized("manage-accounts", s.uiCreateAccount)))
+	mux.HandleFunc("POST /admin/accounts/{name}/roles", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountRoles)))
+	mux.HandleFunc("POST /admin/accounts/{name}/disable", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountDisabled(true))))
+	mux.HandleFunc("POST /admin/accounts/{name}/enable", s.ui(s.uiAuthorized("manage-accounts", s.uiAccountDisabled(false))))
 	mux.HandleFunc("/", s.ui(func(w http.ResponseWriter, r *http.Request) error {
 		return catalog.Errorf(catalog.ErrNotFound, "there is no page at %s", r.URL.Path)
 	}))
@@ -156,6 +177,11 @@ func (s *Server) viewer(r *http.Request) (*catalog.Account, error) {
 // of the account's roles must be granted action. The handler finds the
 // account with actor(r) and the parsed form in r.PostForm.
 func (s *Server) uiAuthorized(action string, h apiHandler) apiHandler {
+	return s.uiForm(func(a *catalog.Account) error { return s.may(a, action) }, h)
+}
+
+// uiForm is uiAuthorized with the role check given as allow.
+func (s *Server) uiForm(allow func(*catalog.Account) error, h apiHandler) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := s.viewer(r)
 		if err != nil {
@@ -171,7 +197,7 @@ func (s *Server) uiAuthorized(action string, h apiHandler) apiHandler {
 		if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
 			return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
 		}
-		if err := s.may(a, action); err != nil {
+		if err := allow(a); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), keyAccount, a)))
@@ -438,8 +464,6 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login", "Sign in", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
-var errBadLogin = errors.New("bad login")
-
 func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -448,17 +472,23 @@ func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	if !s.keys.CheckCSRF(s.csrfID(nil, r), r.PostForm.Get("csrf")) {
 		return catalog.Errorf(errForbidden, "the form has expired or did not come from this site; reload the page and try again")
 	}
-	name := strings.TrimSpace(r.PostForm.Get("account"))
-	secret := r.PostForm.Get("secret")
-	next := safeNext(r.PostForm.Get("next"))
-	acc, err := s.checkLogin(r, name, secret)
-	if err != nil {
-		if errors.Is(err, errBadLogin) {
-			return s.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginPage{Account: name, Error: "That account name and token do not match. Check for typing mistakes and try again.", Next: next})
-		}
+	if err := s.needPeople(); err != nil {
 		return err
 	}
-	val, err := s.keys.SignSession(acc, s.now().Add(12*time.Hour))
+	name := strings.TrimSpace(r.PostForm.Get("account"))
+	next := safeNext(r.PostForm.Get("next"))
+	acc, err := s.people.Login(r.Context(), name, r.PostForm.Get("password"), clientAddr(r))
+	var te *people.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds()+0.999)))
+		return s.render(w, r, http.StatusTooManyRequests, "login", "Sign in", loginPage{Account: name, Error: "Too many failed sign-ins. " + te.Error() + ".", Next: next})
+	case errors.Is(err, people.ErrBadLogin):
+		return s.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginPage{Account: name, Error: "That account name and password do not match. Check for typing mistakes and try again.", Next: next})
+	case err != nil:
+		return err
+	}
+	val, err := s.keys.SignSession(acc.Name, s.now().Add(12*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -468,23 +498,15 @@ func (s *Server) uiLoginPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkLogin accepts an account's API token as its password (accounts with
-// passwords come with the people issue).
-func (s *Server) checkLogin(r *http.Request, name, secret string) (string, error) {
-	if name == "" || secret == "" {
-		return "", errBadLogin
-	}
-	a, err := s.store.TokenAccount(r.Context(), auth.HashToken(strings.TrimSpace(secret)))
-	if errors.Is(err, catalog.ErrNotFound) {
-		return "", errBadLogin
-	}
+// clientAddr is the address a request came from, for throttling. It is
+// the TCP peer: behind a reverse proxy that is the proxy, which then
+// shares one budget of failures (safe, if strict).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return "", err
+		return r.RemoteAddr
 	}
-	if a.Name != name {
-		return "", errBadLogin
-	}
-	return a.Name, nil
+	return host
 }
 
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {

@@ -261,13 +261,17 @@ func checkMobile(t *testing.T, ctx context.Context, srv *server, s subject, shot
 	}
 }
 
-// checkSignInOut signs in with the admin account's token and signs out.
+// checkSignInOut gives the admin account a password (through the API, with
+// its first token), signs in with it, makes an API token on the account
+// page (shown once), looks at the teams, and signs out.
 func checkSignInOut(t *testing.T, ctx context.Context, srv *server, shots string) {
+	const password = "a browser test password"
+	srv.post(t, "/api/v1/accounts/admin/password", `{"password":"`+password+`"}`, http.StatusOK)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(srv.base+"/login"),
 		chromedp.WaitVisible(chromedp.ID("account")),
 		chromedp.SendKeys(chromedp.ID("account"), "admin"),
-		chromedp.SendKeys(chromedp.ID("secret"), srv.token),
+		chromedp.SendKeys(chromedp.ID("password"), password),
 	))
 	shoot(t, ctx, shots, "login.png")
 	navigate(t, ctx, chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)))
@@ -275,6 +279,25 @@ func checkSignInOut(t *testing.T, ctx context.Context, srv *server, shots string
 	who := run(t, ctx, chromedp.Text(chromedp.CSS(".who")))
 	if !strings.Contains(who, "Signed in as admin") {
 		t.Fatalf("after signing in the header says %q, want %q", who, "Signed in as admin")
+	}
+	// The account page makes a token and shows it once.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.base+"/account"),
+		chromedp.WaitVisible(chromedp.ID("label")),
+		chromedp.SendKeys(chromedp.ID("label"), "browser test"),
+	))
+	navigate(t, ctx, chromedp.Click(chromedp.CSS(`#token-form button[type=submit]`)))
+	shoot(t, ctx, shots, "account-token.png")
+	if tok := run(t, ctx, chromedp.Text(chromedp.ID("new-token"))); !strings.HasPrefix(tok, "smf_") {
+		t.Errorf("the new token shown is %q", tok)
+	}
+	if rows := run(t, ctx, chromedp.Text(chromedp.ID("tokens"))); !strings.Contains(rows, "browser test") {
+		t.Errorf("the token list does not show the new token: %q", rows)
+	}
+	navigate(t, ctx, chromedp.Navigate(srv.base+"/teams"))
+	shoot(t, ctx, shots, "teams.png")
+	if teams := run(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(teams, "Bugs & maintenance") || !strings.Contains(teams, "Finance & legal") {
+		t.Errorf("the teams page shows %q", teams)
 	}
 	navigate(t, ctx, chromedp.Click(chromedp.CSS(`.who form button[type=submit]`)))
 	who = run(t, ctx, chromedp.Text(chromedp.CSS(".who")))
@@ -299,8 +322,8 @@ func checkLoginCSRF(t *testing.T, srv *server) {
 		t.Errorf("the login form has no CSRF field")
 	}
 	for name, form := range map[string]url.Values{
-		"no csrf field": {"account": {"admin"}, "secret": {srv.token}},
-		"forged csrf":   {"account": {"admin"}, "secret": {srv.token}, "csrf": {"forged"}},
+		"no csrf field": {"account": {"admin"}, "password": {srv.token}},
+		"forged csrf":   {"account": {"admin"}, "password": {srv.token}, "csrf": {"forged"}},
 	} {
 		resp, err := c.PostForm(srv.base+"/login", form)
 		must(t, err)

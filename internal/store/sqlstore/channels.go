@@ -298,6 +298,18 @@ func (s *Store) Channels(ctx context.Context, release string) ([]catalog.Channel
 func (s *Store) ChangeChannel(ctx context.Context, release, name string, add, remove []string, by string, at time.Time) (*catalog.ChannelVersion, error) {
 	var cv *catalog.ChannelVersion
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		cv, err = changeChannel(ctx, tx, release, name, add, remove, by, at)
+		return err
+	})
+	return cv, err
+}
+
+// changeChannel is ChangeChannel inside a transaction, for changes that
+// commit together with others (a promotion).
+func changeChannel(ctx context.Context, tx *sql.Tx, release, name string, add, remove []string, by string, at time.Time) (*catalog.ChannelVersion, error) {
+	var cv *catalog.ChannelVersion
+	err := func() error {
 		var cur int64
 		var frozen bool
 		var accepts string
@@ -382,7 +394,7 @@ func (s *Store) ChangeChannel(ctx context.Context, release, name string, add, re
 		}
 		cv = &catalog.ChannelVersion{Version: next, CreatedAt: at, CreatedBy: by, Change: change}
 		return nil
-	})
+	}()
 	return cv, err
 }
 
@@ -520,8 +532,10 @@ func (s *Store) PasswordHash(ctx context.Context, name string) (string, error) {
 
 // AddToken implements catalog.Store.
 func (s *Store) AddToken(ctx context.Context, account, hash, label string, roles []string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, account, label, created_at, roles) VALUES (?, ?, ?, ?, ?)`,
-		hash, account, label, ms(at), strings.Join(roles, " "))
+	// The public id is the start of the hash, as the migration gave
+	// the tokens made before ids existed.
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, id, account, label, created_at, roles) VALUES (?, ?, ?, ?, ?, ?)`,
+		hash, hash[:min(16, len(hash))], account, label, ms(at), strings.Join(roles, " "))
 	if err != nil {
 		return fmt.Errorf("storing token for %s: %w", account, err)
 	}
