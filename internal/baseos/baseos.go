@@ -46,8 +46,8 @@ type Service struct {
 	Ingest Ingester
 	// Advisories, when set, receives the updateinfo.xml of each sync.
 	Advisories Advisories
-	Client *http.Client
-	Now    func() time.Time
+	Client     *http.Client
+	Now        func() time.Time
 }
 
 func (s *Service) now() time.Time {
