@@ -6,9 +6,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +149,24 @@ func TestSecurityTracker(t *testing.T) {
 		}
 	}
 
+	// The triage form on the entry page: signed in, with the page's CSRF
+	// token; without the token nothing changes.
+	web := signIn(t, s)
+	form := func(csrf string) url.Values {
+		return url.Values{"csrf": {csrf}, "state": {"looking-into-it"}, "severity": {"low"}, "owner": {"admin"},
+			"justification": {""}, "public_statement": {"Reopened: a new way to reach lz4 was reported."}, "private_notes": {"secret lead from the reporter"}}
+	}
+	if resp := web.postForm(t, "/security/"+itoa(e.ID), form("forged")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("triage form without the page's CSRF token: %d, want 403", resp.StatusCode)
+	}
+	csrf := web.csrf(t, "/security/"+itoa(e.ID))
+	if resp := web.postForm(t, "/security/"+itoa(e.ID), form(csrf)); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("triage form: %d, want 303", resp.StatusCode)
+	}
+	if got, _ := anon.VulnEntry(ctx, e.ID); got == nil || got.State != "looking-into-it" || got.Severity != "low" {
+		t.Errorf("after the triage form: %+v", got)
+	}
+
 	s.stop(t)
 	st2, err := sqlstore.OpenSQLite(ctx, filepath.Join(s.data, "smeforge.db"))
 	if err != nil {
@@ -158,7 +181,7 @@ func TestSecurityTracker(t *testing.T) {
 	for _, ev := range evs {
 		got = append(got, ev.Actor+" "+ev.Action)
 	}
-	if strings.Join(got, ", ") != "admin vulnerability.open, admin vulnerability.match, admin vulnerability.triage, admin vulnerability.notes, admin vulnerability.triage" {
+	if strings.Join(got, ", ") != "admin vulnerability.open, admin vulnerability.match, admin vulnerability.triage, admin vulnerability.notes, admin vulnerability.triage, admin vulnerability.triage" {
 		t.Errorf("audit of the entry: %v", got)
 	}
 	all, _ := st2.AuditEvents(ctx, audit.Query{})
@@ -168,3 +191,54 @@ func TestSecurityTracker(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// browserish is a cookie-keeping HTTP client signed in to the web UI.
+type browserish struct {
+	hc   *http.Client
+	base string
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signIn gives the admin account a password with its token and signs in
+// through the login form.
+func signIn(t *testing.T, s *server) *browserish {
+	t.Helper()
+	const password = "a server test password"
+	if r := s.request(t, http.MethodPost, "/api/v1/accounts/admin/password", s.token, []byte(`{"password":"`+password+`"}`)); r.status != http.StatusOK {
+		t.Fatalf("setting the admin password: %d %s", r.status, r.body)
+	}
+	jar, _ := cookiejar.New(nil)
+	b := &browserish{hc: &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, base: s.url}
+	resp := b.postForm(t, "/login", url.Values{"csrf": {b.csrf(t, "/login")}, "account": {"admin"}, "password": {password}, "next": {"/security"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signing in: %d", resp.StatusCode)
+	}
+	return b
+}
+
+func (b *browserish) csrf(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := b.hc.Get(b.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := csrfRe.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("GET %s: no CSRF token in the page (%d)", path, resp.StatusCode)
+	}
+	return html.UnescapeString(string(m[1]))
+}
+
+func (b *browserish) postForm(t *testing.T, path string, v url.Values) *http.Response {
+	t.Helper()
+	resp, err := b.hc.PostForm(b.base+path, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
