@@ -4,7 +4,7 @@ BIN     := bin/smeforge
 PKGS    := ./...
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo bench bench-closure fuzz lint deps clean
+.PHONY: all build test demo bench bench-closure bench-security fuzz lint deps clean
 
 all: build
 
@@ -28,6 +28,9 @@ bench: build deps
 
 bench-closure: build deps
 	@./scripts/bench-closure.sh
+
+bench-security: build
+	@./scripts/bench-security.sh
 
 fuzz:
 	$(GO) test ./internal/rpm -run '^$$' -fuzz '^FuzzReadHeader$$' -fuzztime $${FUZZTIME:-60s}

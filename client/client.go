@@ -663,6 +663,9 @@ type SyncResult struct {
 	Upstream   Upstream `json:"upstream"`
 	Downloaded []string `json:"downloaded"`
 	Refused    []string `json:"refused"`
+	// Advisories is how many security updates of the upstream's
+	// updateinfo.xml were new or changed for the vulnerability tracker.
+	Advisories int `json:"advisories"`
 }
 
 // SyncUpstream fetches an upstream's metadata, and with packages its

@@ -112,3 +112,8 @@ else
   printf '# Benchmarks\n\n%s\n' "$block" > "$doc"
 fi
 echo "$block"
+
+# Vulnerability records: import and matching (its own block).
+if [ "${BENCH_SECURITY:-1}" != 0 ]; then
+  BENCH_RUNS="$runs" ./scripts/bench-security.sh
+fi

@@ -92,7 +92,7 @@ func (r *remote) resolveToken() (string, error) {
 func newClientCmds() []*cobra.Command {
 	r := &remote{}
 	cmds := []*cobra.Command{
-		newUploadCmd(r), newReleaseCmd(r), newChannelCmd(r), newPublishCmd(r), newPackagesCmd(r), newBuildCmd(r), newSigningCmd(r), newAdvisoryCmd(r),
+		newUploadCmd(r), newReleaseCmd(r), newChannelCmd(r), newPublishCmd(r), newPackagesCmd(r), newBuildCmd(r), newSigningCmd(r), newAdvisoryCmd(r), newSecurityCmd(r),
 	}
 	for _, c := range cmds {
 		r.addFlags(c)

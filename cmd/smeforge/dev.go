@@ -12,7 +12,7 @@ import (
 // corpora, demo packages and the publish benchmark.
 func newDevCmd() *cobra.Command {
 	c := &cobra.Command{Use: "dev", Short: "Tools for smeforge's own developers", Hidden: true}
-	c.AddCommand(newDevCorpusCmd(), newDevDemoCmd(), newDevBenchPublishCmd())
+	c.AddCommand(newDevCorpusCmd(), newDevDemoCmd(), newDevBenchPublishCmd(), newDevBenchSecurityCmd())
 	return c
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/security"
 	"github.com/smeserver/smeforge/internal/sign"
 	"github.com/smeserver/smeforge/internal/signing"
 	"github.com/smeserver/smeforge/internal/store/sqlstore"
@@ -83,6 +84,7 @@ type forge struct {
 	sig   *signing.Service
 	arc   *archive.Service
 	base  *baseos.Service
+	sec   *security.Service
 	pub   *publish.Publisher
 	keys  *auth.Keys
 	adv   *advisory.Service
@@ -118,6 +120,7 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 		return nil, fmt.Errorf("opening the signing key: %w", err)
 	}
 	pub.UseSigning(sig, cat.IsSignedCategory)
+	sec := &security.Service{Store: st, Catalog: st, Policy: pol}
 	adv := &advisory.Service{Store: st, Policy: pol, Publisher: pub, Log: log}
 	pub.UseUpdateInfo(adv)
 	prom := &promote.Service{Policy: pol, Store: st, Retention: cat, Signer: sig, Publisher: pub, Installer: promote.DNF{},
@@ -125,7 +128,8 @@ func openForge(ctx context.Context, dataDir string, log *slog.Logger, pol *polic
 	return &forge{
 		store: st, blobs: blobs, keys: keys, pub: pub, cat: cat, sig: sig, adv: adv, prom: prom,
 		arc:  &archive.Service{Store: st, Blobs: blobs, SignedCategory: cat.IsSignedCategory},
-		base: &baseos.Service{Store: st, Ingest: cat},
+		base: &baseos.Service{Store: st, Ingest: cat, Advisories: sec},
+		sec:  sec,
 		rel:  &release.Service{Store: st, Publisher: pub, Channels: release.TemplatesFromPolicy(pol)},
 	}, nil
 }
@@ -176,7 +180,7 @@ func serve(ctx context.Context, dataDir, addr, publicURL string, maxUpload int64
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
+	srv, err := web.New(web.Config{Catalog: f.cat, Releases: f.rel, Signing: f.sig, Archive: f.arc, BaseOS: f.base, Advisories: f.adv, Security: f.sec, Store: f.store, Blobs: f.blobs, Publisher: f.pub, Keys: f.keys, Audit: f.store, Promote: f.prom, Log: log, PublicURL: publicURL})
 	if err != nil {
 		return err
 	}

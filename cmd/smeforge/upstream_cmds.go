@@ -239,6 +239,9 @@ func newUpstreamSyncCmd(r *remote) *cobra.Command {
 				signed = "verified by key " + res.Upstream.SignedBy
 			}
 			fmt.Fprintf(w, "%s: %d packages recorded as base, revision %s, repomd.xml %s\n", res.Upstream.Name, res.Upstream.Packages, res.Upstream.Revision, signed)
+			if res.Advisories > 0 {
+				fmt.Fprintf(w, "%d security updates of its updateinfo.xml imported into the vulnerability tracker\n", res.Advisories)
+			}
 			if packages {
 				fmt.Fprintf(w, "%d packages downloaded and verified, %d refused\n", len(res.Downloaded), len(res.Refused))
 				for _, m := range res.Refused {

@@ -33,12 +33,21 @@ type Ingester interface {
 	IngestAs(ctx context.Context, r io.Reader, name, by, category string) (*catalog.Artifact, bool, error)
 }
 
+// Advisories takes an upstream's updateinfo.xml at each sync (the
+// vulnerability tracker); the upstream says which release, hence which
+// ecosystem, its updates concern.
+type Advisories interface {
+	ImportUpstream(ctx context.Context, u catalog.Upstream, updateinfo []byte, by string) (imported int, err error)
+}
+
 // Service syncs upstreams.
 type Service struct {
 	Store  Store
 	Ingest Ingester
-	Client *http.Client
-	Now    func() time.Time
+	// Advisories, when set, receives the updateinfo.xml of each sync.
+	Advisories Advisories
+	Client     *http.Client
+	Now        func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -81,6 +90,9 @@ type SyncResult struct {
 	Upstream   catalog.Upstream `json:"upstream"`
 	Downloaded []string         `json:"downloaded,omitempty"`
 	Refused    []string         `json:"refused,omitempty"`
+	// Advisories is how many security updates of its updateinfo.xml were
+	// new or changed for the vulnerability tracker.
+	Advisories int `json:"advisories,omitempty"`
 }
 
 // SyncUpstream fetches an upstream's metadata (verifying repomd.xml
@@ -115,6 +127,13 @@ func (s *Service) SyncUpstream(ctx context.Context, name string, packages bool, 
 		return nil, err
 	}
 	res := &SyncResult{}
+	if s.Advisories != nil && len(snap.Updateinfo) > 0 {
+		n, err := s.Advisories.ImportUpstream(ctx, *up, snap.Updateinfo, by)
+		if err != nil {
+			return nil, fmt.Errorf("importing the updateinfo.xml of %s: %w", up.Name, err)
+		}
+		res.Advisories = n
+	}
 	if packages {
 		if up.Key == "" {
 			return nil, catalog.Errorf(catalog.ErrInvalid, "upstream %s has no key: its packages cannot be verified, so they are not downloaded", name)

@@ -95,6 +95,12 @@ func (s *Server) apiTable() []route {
 		{"GET /api/v1/teams", "", s.apiTeams},
 		{"GET /api/v1/teams/{team}", "", s.apiTeam},
 		{"POST /api/v1/teams/{team}", "manage-accounts", s.apiUpdateTeam},
+		{"POST /api/v1/security/records", "triage-vulnerability", s.apiImportRecords},
+		{"GET /api/v1/security/records/{source}/{id}", "", s.apiRecord},
+		{"GET /api/v1/security/entries", "", s.apiEntries},
+		{"GET /api/v1/security/entries/{id}", "", s.apiEntry},
+		{"POST /api/v1/security/entries/{id}", "triage-vulnerability", s.apiTriage},
+		{"GET /api/v1/security/openvex.json", "", s.apiOpenVEX},
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/smeserver/smeforge/internal/promote"
 	"github.com/smeserver/smeforge/internal/publish"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/security"
 	"github.com/smeserver/smeforge/internal/signing"
 )
 
@@ -46,6 +47,8 @@ type Config struct {
 	Archive *archive.Service
 	// BaseOS, when set, syncs base OS upstreams.
 	BaseOS *baseos.Service
+	// Security, when set, runs the vulnerability tracker.
+	Security *security.Service
 	// Advisories, when set, serves the project's advisories.
 	Advisories *advisory.Service
 	Keys       *auth.Keys
@@ -85,6 +88,7 @@ type Server struct {
 	publicURL string
 	pages     map[string]*template.Template
 	baseos    *baseos.Service
+	sec       *security.Service
 	adv       *advisory.Service
 	policy    *policy.Policy
 	audit     Auditor
@@ -99,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: incomplete configuration")
 	}
 	s := &Server{
-		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, adv: cfg.Advisories, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
+		cat: cfg.Catalog, rel: cfg.Releases, store: cfg.Store, signing: cfg.Signing, archive: cfg.Archive, baseos: cfg.BaseOS, adv: cfg.Advisories, sec: cfg.Security, blobs: cfg.Blobs, pub: cfg.Publisher, keys: cfg.Keys,
 		log: cfg.Log, now: cfg.Now, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.log == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/smeserver/smeforge/internal/people"
 	"github.com/smeserver/smeforge/internal/policy"
 	"github.com/smeserver/smeforge/internal/release"
+	"github.com/smeserver/smeforge/internal/security"
 )
 
 //go:embed templates/*.html
@@ -31,7 +32,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pageNames lists every page; startup fails if one is missing or broken.
-var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build", "reviews", "promotion", "forks", "advisories", "advisory", "teams", "account", "accounts"}
+var pageNames = []string{"packages", "package", "channel", "releases", "release", "sources", "login", "error", "build", "reviews", "promotion", "forks", "advisories", "advisory", "teams", "account", "accounts", "security", "security_entry"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {
@@ -51,9 +52,10 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d bytes", n)
 	},
-	"add":   func(a, b int) int { return a + b },
-	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
-	"lines": func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
+	"add":        func(a, b int) int { return a + b },
+	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
+	"lines":      func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
+	"plainstate": security.PlainState,
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -85,6 +87,9 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sources/{file}", s.repo(s.sourceFile))
 	mux.HandleFunc("GET /releases/{release}", s.ui(s.uiRelease))
 	mux.HandleFunc("GET /releases/{release}/channels/{channel}", s.ui(s.uiChannel))
+	mux.HandleFunc("GET /security", s.ui(s.uiSecurity))
+	mux.HandleFunc("GET /security/{id}", s.ui(s.uiSecurityEntry))
+	mux.HandleFunc("POST /security/{id}", s.ui(s.uiAuthorized("triage-vulnerability", s.uiTriagePost)))
 	mux.HandleFunc("GET /advisories", s.ui(s.uiAdvisories))
 	mux.HandleFunc("GET /advisories.atom", s.ui(s.uiAdvisoriesAtom))
 	mux.HandleFunc("GET /advisories/{id}", s.ui(s.uiAdvisory))
@@ -300,6 +305,7 @@ type packagePage struct {
 	Build    *catalog.Build
 	Licence  policy.LicenceVerdict
 	Findings []check.Finding
+	Security *packageSecurity
 }
 
 func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
@@ -324,7 +330,7 @@ func (s *Server) uiPackage(w http.ResponseWriter, r *http.Request) error {
 			chans = row.Channels
 		}
 	}
-	p := packagePage{A: a, D: d, Channels: chans, Build: b, Licence: s.cat.Licence(a.License)}
+	p := packagePage{A: a, D: d, Channels: chans, Build: b, Licence: s.cat.Licence(a.License), Security: s.packageSecurity(r, a)}
 	// What the policy's checks say of this package, over everything the
 	// channels hold and the base OS.
 	if rep, err := s.cat.Check(r.Context(), "", nil); err == nil {
