@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -25,11 +26,14 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 // TestSecurityAdvisoryWithDNF is the fix path seen from a client server:
-// an older version installed in an installroot, the fixed build in
-// updates, a security advisory published for it; Debian's dnf must then
-// list the advisory with updateinfo --security and upgrade with
-// upgrade --security. An embargoed advisory stays out of everything
-// public.
+// an older version installed in an installroot; the fixed build uploaded
+// to dev and released through the promotion workflow (dev ->
+// updates-testing with a maintenance approval, a tester's report,
+// updates-testing -> updates refused for its days in testing until the
+// security team waives them and a second maintenance account approves);
+// a security advisory published for it. Debian's dnf must then list the
+// advisory with updateinfo --security and upgrade with upgrade
+// --security. An embargoed advisory stays out of everything public.
 func TestSecurityAdvisoryWithDNF(t *testing.T) {
 	requireDNF(t)
 	if os.Geteuid() != 0 {
@@ -45,10 +49,18 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 	if _, err := admin.CreateRelease(ctx, "10", "Rocky Linux 8", nil); err != nil {
 		t.Fatal(err)
 	}
-	upload := func(version string) string {
+	// The people of the fix path, made as an admin makes them: the
+	// package's maintainer, a tester, two of the maintenance team and one
+	// of the security team.
+	mia := newPerson(t, s, admin, "mia", "contributor", "maintainer")
+	ted := newPerson(t, s, admin, "ted", "tester")
+	mt1 := newPerson(t, s, admin, "mt1", "maintenance")
+	mt2 := newPerson(t, s, admin, "mt2", "maintenance")
+	sec := newPerson(t, s, admin, "sec", "security")
+	upload := func(version, category string) string {
 		var id string
 		for _, f := range simpleBuild(t, filepath.Join(tmp, "rpms"), "vuln", version, "1", "vuln") {
-			res, err := admin.UploadFileAs(ctx, f, "core")
+			res, err := mia.c.UploadFileAs(ctx, f, category)
 			if err != nil {
 				t.Fatalf("uploading %s: %v", filepath.Base(f), err)
 			}
@@ -56,7 +68,8 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 		}
 		return id
 	}
-	v1, v2 := upload("1.0"), upload("1.1")
+	// The vulnerable version is what servers run: it is in updates.
+	v1 := upload("1.0", "core")
 	if _, err := admin.AddBuilds(ctx, "10", "updates", v1); err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +88,108 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 		t.Fatalf("rpm -q vuln after installing: %q", got)
 	}
 
-	// The fixed build reaches updates (the promotion path is the
-	// promotion requests' business; here it is put there directly).
-	if _, err := admin.AddBuilds(ctx, "10", "updates", v2); err != nil {
+	// The fixed build is uploaded to dev and reaches updates the way the
+	// policy says: dev -> updates-testing as a core build with one
+	// maintenance approval, then updates-testing -> updates with every
+	// gate, the days in testing waived by the security team.
+	v2 := upload("1.1", "dev")
+	if _, err := admin.AddBuilds(ctx, "10", "dev", v2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.Publish(ctx, "10", "updates", 0); err != nil {
+	if proj, err := admin.Project(ctx, "vuln"); err != nil || !slices.Equal(proj.Maintainers, []string{"mia"}) {
+		t.Fatalf("project vuln = %+v, %v; want maintainer mia", proj, err)
+	}
+	req, err := mia.c.RequestPromotion(ctx, client.PromotionRequest{Build: v2, Release: "10", From: "dev", To: "updates-testing", Category: "core"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if req.Category != "core" || req.ToChannel != "updates-testing" || req.State != "open" {
+		t.Errorf("dev -> updates-testing: category %s, channel %s, state %s; want core, updates-testing, open", req.Category, req.ToChannel, req.State)
+	}
+	if req, err = mt1.c.VotePromotion(ctx, req.ID, "approve", "fixes the parser"); err != nil {
+		t.Fatal(err)
+	}
+	if req, err = mia.c.ExecutePromotion(ctx, req.ID); err != nil {
+		t.Fatal(err)
+	}
+	if req.State != "done" {
+		t.Fatalf("dev -> updates-testing executed: state %s", req.State)
+	}
+	if got := dnfSees(t, s, filepath.Join(tmp, "cache-ut"), "10", "updates-testing"); !slices.Contains(got, "vuln") {
+		t.Errorf("dnf repoquery 10/updates-testing after dev -> updates-testing: %v, want vuln", got)
+	}
+	if _, err := ted.c.FileTestReport(ctx, v2, client.TestReport{Release: "10", Verdict: "works", Environment: "SME 10 in a VM",
+		Text: "installed from updates-testing, the parser takes the bad input"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The release of the fix: asked by one of the maintenance team, whose
+	// own vote does not count.
+	req, err = mt1.c.RequestPromotion(ctx, client.PromotionRequest{Build: v2, Release: "10", From: "updates-testing", To: "updates"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := func(p *client.Promotion) *client.GateResult {
+		for _, g := range p.LatestGates() {
+			if g.Gate == "days-in-testing" {
+				return &g
+			}
+		}
+		return nil
+	}
+	for _, g := range req.LatestGates() {
+		if !g.OK && g.Gate != "days-in-testing" {
+			t.Errorf("updates-testing -> updates: gate %s failed: %s", g.Gate, g.Summary)
+		}
+	}
+	if g := days(req); g == nil || g.OK || !strings.Contains(g.Summary, "of 7 days") {
+		t.Errorf("updates-testing -> updates: days-in-testing gate %+v; want failing, 7 days needed", g)
+	}
+	_, err = mt1.c.VotePromotion(ctx, req.ID, "approve", "my own")
+	wantAPIError(t, "the requester reviews his own request", err, http.StatusForbidden)
+	before := advisoryBuildState(t, s, v2)
+	_, err = mt1.c.ExecutePromotion(ctx, req.ID)
+	wantAPIError(t, "executing updates-testing -> updates a day early", err, http.StatusConflict, "days-in-testing", "of 7 days")
+	if after := advisoryBuildState(t, s, v2); after != before {
+		t.Errorf("a refused execution changed the build: %s -> %s", before, after)
+	}
+	// Only the security team waives the days in testing, and says why.
+	_, err = mt2.c.WaivePromotion(ctx, req.ID, "urgent")
+	wantAPIError(t, "maintenance waives the days in testing", err, http.StatusForbidden, "triage-vulnerability")
+	_, err = sec.c.WaivePromotion(ctx, req.ID, "")
+	wantAPIError(t, "a waiver without a reason", err, http.StatusBadRequest, "reason")
+	if req, err = sec.c.WaivePromotion(ctx, req.ID, "CVE-2026-4242 is exploited; the fix cannot wait 7 days"); err != nil {
+		t.Fatal(err)
+	}
+	if req.WaivedBy != "sec" {
+		t.Errorf("waived by %q, want sec", req.WaivedBy)
+	}
+	// The waiver lifts the days, not the review.
+	_, err = mt1.c.ExecutePromotion(ctx, req.ID)
+	wantAPIError(t, "executing with the waiver but no review", err, http.StatusConflict, "approvals missing", "maintenance 0 of 1")
+	if after := advisoryBuildState(t, s, v2); after != before {
+		t.Errorf("a refused execution changed the build: %s -> %s", before, after)
+	}
+	if req, err = mt2.c.VotePromotion(ctx, req.ID, "approve", "tested, and the security team says it cannot wait"); err != nil {
+		t.Fatal(err)
+	}
+	if req.State != "approved" {
+		t.Fatalf("updates-testing -> updates after the waiver and mt2's approval: state %s", req.State)
+	}
+	if req, err = mt1.c.ExecutePromotion(ctx, req.ID); err != nil {
+		t.Fatal(err)
+	}
+	if req.State != "done" {
+		t.Fatalf("updates-testing -> updates executed: state %s", req.State)
+	}
+	if g := days(req); g == nil || !g.OK || !strings.Contains(g.Summary, "waived by sec") {
+		t.Errorf("days-in-testing gate at execution: %+v; want passed, waived by sec", g)
+	}
+	if got := dnfSees(t, s, filepath.Join(tmp, "cache-ut2"), "10", "updates-testing"); slices.Contains(got, "vuln") {
+		t.Errorf("dnf repoquery 10/updates-testing after the release: %v, want no vuln", got)
+	}
+	if got := mustRun(t, "rpm", "--root", root, "-q", "vuln"); !strings.HasPrefix(got, "vuln-1.0-1") {
+		t.Fatalf("rpm -q vuln before the upgrade: %q", got)
 	}
 
 	content := func(title string) client.AdvisoryChange {
@@ -259,6 +367,44 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 	if ui := updateinfoOf(t, s, "/repo/10/updates/x86_64/"); strings.Contains(ui, known[1]) || !strings.Contains(ui, adv.ID) {
 		t.Errorf("updateinfo.xml after closing: want the closed fix kept and no known issue:\n%s", ui)
 	}
+}
+
+// newPerson creates an account with roles through the API, as an admin
+// does, and a token for it.
+func newPerson(t *testing.T, s *server, admin *client.Client, name string, roles ...string) *person {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.CreateAccount(ctx, name, "", roles); err != nil {
+		t.Fatalf("creating account %s: %v", name, err)
+	}
+	tok, err := admin.CreateToken(ctx, name, "test", nil)
+	if err != nil {
+		t.Fatalf("making a token for %s: %v", name, err)
+	}
+	p := &person{name: name, token: tok.Token}
+	p.connect(t, s)
+	return p
+}
+
+// advisoryBuildState is a build's category and the channel versions of
+// release 10, to show that a refused execution changed nothing.
+func advisoryBuildState(t *testing.T, s *server, build string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin := s.client(t, true)
+	b, err := admin.Build(ctx, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := "category " + b.Category
+	chans, err := admin.Channels(ctx, "10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chans {
+		state += fmt.Sprintf(" %s@%d", c.Name, c.Version)
+	}
+	return state
 }
 
 // updateinfoOf fetches the updateinfo.xml a repository's repomd.xml names

@@ -290,8 +290,8 @@ func TestPromotionEndToEnd(t *testing.T) {
 	if req.State != "approved" {
 		t.Fatalf("test -> addons after a core developer's approval: state %s", req.State)
 	}
-	if req, err = carol.c.ExecutePromotion(ctx, req.ID); err != nil {
-		t.Fatal(err)
+	if req, err = carol.c.ExecutePromotion(ctx, req.ID); err != nil || req.State != "done" {
+		t.Fatalf("executing test -> addons: %+v, %v", req, err)
 	}
 	seen("addons", true)
 	seen("test", false)
@@ -318,8 +318,8 @@ func TestPromotionEndToEnd(t *testing.T) {
 	if req, err = dm.c.VotePromotion(ctx, req.ID, "approve", "agreed"); err != nil {
 		t.Fatal(err)
 	}
-	if req, err = carol.c.ExecutePromotion(ctx, req.ID); err != nil {
-		t.Fatal(err)
+	if req, err = carol.c.ExecutePromotion(ctx, req.ID); err != nil || req.State != "done" {
+		t.Fatalf("executing addons -> core: %+v, %v", req, err)
 	}
 	seen("os", true)
 	seen("addons", false)
