@@ -167,8 +167,20 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > limit {
 		return catalog.Errorf(catalog.ErrTooLarge, "%s is %d bytes, more than the upload limit of %d bytes", name, r.ContentLength, limit)
 	}
+	// Choosing a build's category skips the promotion gates, and a new
+	// version inheriting core's category would be signed on the way in:
+	// both are for those who may manage releases or sign. Everybody
+	// else's new builds start where the policy says (dev).
+	category := r.URL.Query().Get("category")
+	trusted := s.may(acc, "manage-release") == nil || s.may(acc, "sign") == nil
+	switch {
+	case category != "" && category != s.policy.NewBuildCategory && !trusted:
+		return catalog.Errorf(errForbidden, "account %s may not choose the category %q of an upload: new builds start in %s and move by promotion", acc.Name, category, s.policy.NewBuildCategory)
+	case category == "" && !trusted:
+		category = s.policy.NewBuildCategory
+	}
 	body := http.MaxBytesReader(w, r.Body, limit+1)
-	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, r.URL.Query().Get("category"))
+	a, created, err := s.cat.IngestAs(r.Context(), body, name, acc.Name, category)
 	if err != nil {
 		return err
 	}

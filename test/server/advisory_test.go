@@ -68,8 +68,15 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 		}
 		return id
 	}
-	// The vulnerable version is what servers run: it is in updates.
-	v1 := upload("1.0", "core")
+	// The vulnerable version is what servers run: it is in updates. A
+	// maintainer cannot choose core for an upload (that would skip the
+	// gates); the release managers can.
+	_, err := mia.c.UploadFileAs(ctx, simpleBuild(t, filepath.Join(tmp, "rpms-core"), "vuln", "1.0", "1", "vuln")[0], "core")
+	wantAPIError(t, "a maintainer's upload into core", err, http.StatusForbidden, "may not choose the category")
+	v1 := upload("1.0", "")
+	if b, err := admin.SetBuildCategory(ctx, v1, "core"); err != nil || b.Category != "core" {
+		t.Fatalf("setting %s's category to core: %+v, %v", v1, b, err)
+	}
 	if _, err := admin.AddBuilds(ctx, "10", "updates", v1); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +99,7 @@ func TestSecurityAdvisoryWithDNF(t *testing.T) {
 	// policy says: dev -> updates-testing as a core build with one
 	// maintenance approval, then updates-testing -> updates with every
 	// gate, the days in testing waived by the security team.
-	v2 := upload("1.1", "dev")
+	v2 := upload("1.1", "") // a maintainer's new version starts in dev
 	if _, err := admin.AddBuilds(ctx, "10", "dev", v2); err != nil {
 		t.Fatal(err)
 	}
