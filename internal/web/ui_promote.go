@@ -11,7 +11,9 @@ import (
 	"github.com/smeserver/smeforge/internal/promote"
 )
 
-// promoteUIRoutes are the pages and forms of the promotion workflow.
+// promoteUIRoutes are the pages and forms of the promotion workflow; they
+// are registered only when the server has a promote.Service, so their
+// handlers need not check for one.
 func (s *Server) promoteUIRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reviews", s.ui(s.uiReviews))
 	mux.HandleFunc("GET /promotions/{id}", s.ui(s.uiPromotion))
@@ -46,9 +48,6 @@ type reviewsPage struct {
 // uiReviews is the review queue: open and approved requests, those that
 // wait for one of the viewer's roles first.
 func (s *Server) uiReviews(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	v, err := s.viewer(r)
 	if err != nil {
 		return err
@@ -117,9 +116,6 @@ func (s *Server) promotionID(r *http.Request) (int64, error) {
 }
 
 func (s *Server) uiPromotion(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	id, err := s.promotionID(r)
 	if err != nil {
 		return err
@@ -143,9 +139,6 @@ func (s *Server) uiPromotion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiVote(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	id, err := s.promotionID(r)
 	if err != nil {
 		return err
@@ -160,9 +153,6 @@ func (s *Server) uiVote(w http.ResponseWriter, r *http.Request) error {
 // uiPromotionStep carries out, withdraws or re-opens a request, after the
 // last part of the path.
 func (s *Server) uiPromotionStep(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	id, err := s.promotionID(r)
 	if err != nil {
 		return err
@@ -186,9 +176,6 @@ func (s *Server) uiPromotionStep(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiOpenPromotion(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	b, err := s.store.Build(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -209,9 +196,6 @@ func (s *Server) uiOpenPromotion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiTestReport(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
 	f := r.PostForm
 	if _, err := s.promote.Report(r.Context(), actor(r), id, promote.ReportInput{Release: f.Get("release"),
@@ -228,9 +212,6 @@ type forksPage struct {
 }
 
 func (s *Server) uiForks(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	forks, err := s.promote.Forks(r.Context(), "")
 	if err != nil {
 		return err
@@ -244,9 +225,6 @@ func (s *Server) uiForks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiRequestFork(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	f := r.PostForm
 	fa, err := s.promote.RequestFork(r.Context(), actor(r), promote.ForkInput{Package: strings.TrimSpace(f.Get("package")),
 		Replaces: strings.Fields(f.Get("replaces")), Rationale: f.Get("rationale"), UpstreamContact: f.Get("upstream_contact")})
@@ -258,9 +236,6 @@ func (s *Server) uiRequestFork(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiVoteFork(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needPromote(); err != nil {
-		return err
-	}
 	id, err := s.promotionID(r)
 	if err != nil {
 		return err
